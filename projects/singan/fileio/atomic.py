@@ -1,0 +1,88 @@
+"""Atomic file writes: a crash or a full disk never leaves a half file.
+
+Data goes to a temporary file in the same folder, is flushed and fsynced, and
+then renamed over the target, so readers see either the old file or the new
+one. :class:`AtomicLocalBackend` gives mmengine's ``CheckpointHook`` the same
+guarantee (``backend_args=dict(backend='singan_atomic')``).
+"""
+import errno
+import os
+import os.path as osp
+import tempfile
+from pathlib import Path
+from typing import Union
+
+from mmengine.fileio import LocalBackend, register_backend
+
+__all__ = ['atomic_write_bytes', 'AtomicLocalBackend']
+
+
+def atomic_write_bytes(data: bytes, path: Union[str, Path]) -> None:
+    """Write ``data`` to ``path`` atomically.
+
+    Args:
+        data (bytes): File content.
+        path (str | Path): Target file; its folder is created if missing.
+
+    Returns:
+        None
+    """
+    path = os.fspath(path)
+    folder = osp.dirname(osp.abspath(path))
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f'.{osp.basename(path)}.', suffix='.tmp', dir=folder)
+    except OSError as err:
+        raise OSError(err.errno, f'Cannot write {path}: {err.strerror}. '
+                      'Choose a writable --work-dir.') from err
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as err:
+        _remove_quietly(tmp)
+        hint = ('the disk is full; free space' if err.errno == errno.ENOSPC
+                else err.strerror)
+        raise OSError(err.errno, f'Writing {path} failed ({hint}). The '
+                      'previous version of the file, if any, is intact.'
+                      ) from err
+    _fsync_folder(folder)
+
+
+def _remove_quietly(path: str) -> None:
+    """Remove a temporary file, ignoring that it may be gone."""
+    try:
+        os.remove(path)
+    except OSError:
+        pass
+
+
+def _fsync_folder(folder: str) -> None:
+    """Persist a rename in ``folder`` (a no-op where unsupported)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@register_backend('singan_atomic', force=True)
+class AtomicLocalBackend(LocalBackend):
+    """mmengine's local backend with atomic ``put`` and ``put_text``."""
+
+    def put(self, obj: bytes, filepath: Union[str, Path]) -> None:
+        """Write bytes atomically (see :func:`atomic_write_bytes`)."""
+        atomic_write_bytes(obj, filepath)
+
+    def put_text(self, obj: str, filepath: Union[str, Path],
+                 encoding: str = 'utf-8') -> None:
+        """Write text atomically (see :func:`atomic_write_bytes`)."""
+        atomic_write_bytes(obj.encode(encoding), filepath)

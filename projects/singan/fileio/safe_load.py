@@ -1,0 +1,184 @@
+"""Loading pickles and checkpoints without running code from them.
+
+``pickle.load`` calls whatever a file names, so a downloaded SinGAN pickle or
+checkpoint could run any code. Every file here is read by a restricted
+unpickler that builds only data: dicts, lists, tuples, numbers, strings,
+numpy arrays and dtypes, torch tensors (as ``torch.load(weights_only=True)``
+does) and mmengine's ``HistoryBuffer`` log records, which its checkpoints
+hold. Anything else is refused before it is called.
+
+Who trusts what:
+    - ``.pkl`` test states (ours or mmagic's): data only, numpy arrays.
+    - Checkpoints (our own runs, resumed with ``--resume``, and files from
+      elsewhere): the same restricted loader, extended with the tensor
+      rebuilders of ``weights_only=True`` and ``HistoryBuffer``. It replaces
+      mmengine's loader for local paths (mmengine 0.10.7 calls
+      ``torch.load`` with torch's ``weights_only`` default, which refuses its
+      own checkpoints under torch >= 2.6).
+"""
+import os
+import os.path as osp
+import pickle
+import types
+from typing import Any, Union
+
+import torch
+from mmengine.runner import CheckpointLoader
+
+__all__ = ['UnsafeFileError', 'CheckpointLoadError', 'load_pickle',
+           'load_checkpoint_file']
+
+_DATA_GLOBALS = {
+    ('collections', 'OrderedDict'),
+    ('numpy', 'ndarray'),
+    ('numpy', 'dtype'),
+    ('numpy.core.multiarray', '_reconstruct'),
+    ('numpy._core.multiarray', '_reconstruct'),
+    ('numpy.core.multiarray', 'scalar'),
+    ('numpy._core.multiarray', 'scalar'),
+    ('_codecs', 'encode'),
+    ('builtins', 'set'),
+    ('builtins', 'frozenset'),
+    ('builtins', 'complex'),
+    ('builtins', 'slice'),
+    ('__builtin__', 'set'),
+}
+_TENSOR_GLOBALS = {
+    ('torch._utils', '_rebuild_tensor_v2'),
+    ('torch._utils', '_rebuild_parameter'),
+    ('torch._utils', '_rebuild_parameter_with_state'),
+    ('torch', 'Size'),
+    ('torch', 'device'),
+    ('mmengine.logging.history_buffer', 'HistoryBuffer'),
+}
+
+
+class UnsafeFileError(pickle.UnpicklingError):
+    """A file asks to build something that is not plain data."""
+
+
+class CheckpointLoadError(RuntimeError):
+    """A file that is not a readable checkpoint."""
+
+
+def _history_buffer_getattr(obj: Any, name: str) -> Any:
+    """``getattr`` limited to the statistics methods of a HistoryBuffer.
+
+    mmengine pickles ``HistoryBuffer.statistics_methods`` (bound methods
+    ``min``/``max``/``mean``/``current``) through ``getattr``.
+    """
+    from mmengine.logging.history_buffer import HistoryBuffer
+    target = obj if isinstance(obj, type) else type(obj)
+    if (isinstance(name, str) and not name.startswith('_')
+            and issubclass(target, HistoryBuffer)
+            and (name in ('min', 'max', 'mean', 'current')
+                 or name in HistoryBuffer._statistics_methods)):
+        return getattr(obj, name)
+    raise UnsafeFileError(f'refused getattr({type(obj).__name__}, {name!r})')
+
+
+class _RestrictedUnpickler(pickle.Unpickler):
+    """Unpickler whose ``find_class`` returns only allow-listed objects."""
+
+    allow_tensors = False
+    source = 'the file'
+
+    def find_class(self, module: str, name: str) -> Any:
+        key = (module, name)
+        if key in _DATA_GLOBALS or (self.allow_tensors
+                                    and key in _TENSOR_GLOBALS):
+            return super().find_class(module, name)
+        if module == 'numpy.dtypes' and name.endswith('DType'):
+            return super().find_class(module, name)
+        if self.allow_tensors and module == 'torch' and isinstance(
+                getattr(torch, name, None), torch.dtype):
+            return getattr(torch, name)
+        if self.allow_tensors and key in (('builtins', 'getattr'),
+                                          ('__builtin__', 'getattr')):
+            return _history_buffer_getattr
+        raise UnsafeFileError(
+            f'{self.source} asks to load {module}.{name}, which is not data a '
+            'SinGAN pickle or checkpoint holds; refusing to load it (nothing '
+            'from the file was run). Get the file from a source you trust, '
+            'or re-save it as plain tensors and arrays.')
+
+
+def _restricted_module(source: str, allow_tensors: bool) -> types.ModuleType:
+    """A ``pickle``-like module for ``torch.load(pickle_module=...)``."""
+    unpickler = type('Unpickler', (_RestrictedUnpickler, ),
+                     dict(source=source, allow_tensors=allow_tensors))
+    module = types.ModuleType('singan_restricted_pickle')
+    module.Unpickler = unpickler
+    module.load = lambda f, **kw: unpickler(f, **kw).load()
+    module.__dict__.update(
+        UnpicklingError=pickle.UnpicklingError, Pickler=pickle.Pickler)
+    return module
+
+
+def _check_file(path: str, what: str) -> None:
+    """Raise a clear error for a missing, folder or empty path."""
+    if not osp.exists(path):
+        raise FileNotFoundError(f'{what} {path!r} does not exist. Check the '
+                                'path.')
+    if osp.isdir(path):
+        raise IsADirectoryError(f'{what} {path!r} is a folder; give the path '
+                                'of the file itself.')
+    if osp.getsize(path) == 0:
+        raise CheckpointLoadError(f'{what} {path!r} is empty (0 bytes); it '
+                                  'was not written completely.')
+
+
+def load_pickle(path: Union[str, os.PathLike]) -> Any:
+    """Load a ``.pkl`` file as data only (numpy arrays, lists, dicts, ...).
+
+    Args:
+        path (str | PathLike): The pickle, e.g. ``work_dir/pickle/iter_N.pkl``.
+
+    Returns:
+        Any: The unpickled data.
+    """
+    path = os.fspath(path)
+    _check_file(path, 'Pickle')
+    module = _restricted_module(path, allow_tensors=False)
+    try:
+        with open(path, 'rb') as f:
+            return module.Unpickler(f).load()
+    except UnsafeFileError:
+        raise
+    except Exception as err:
+        raise CheckpointLoadError(
+            f'{path!r} is not a readable pickle ({type(err).__name__}: '
+            f'{err}). Use the .pkl written by training.') from err
+
+
+def load_checkpoint_file(path: Union[str, os.PathLike],
+                         map_location: Any = 'cpu') -> Any:
+    """Load a checkpoint with tensors and log records, running no code.
+
+    Args:
+        path (str | PathLike): A ``.pth`` file from mmengine or torch.save.
+        map_location: As for ``torch.load``. Defaults to ``'cpu'``.
+
+    Returns:
+        Any: The checkpoint, usually a dict.
+    """
+    path = os.fspath(path)
+    _check_file(path, 'Checkpoint')
+    module = _restricted_module(path, allow_tensors=True)
+    try:
+        return torch.load(path, map_location=map_location,
+                          pickle_module=module, weights_only=False)
+    except UnsafeFileError:
+        raise
+    except Exception as err:
+        raise CheckpointLoadError(
+            f'{path!r} is not a readable PyTorch checkpoint '
+            f'({type(err).__name__}: {err}). Check the path; a file cut '
+            'short by a crash cannot be used, take the previous one.'
+        ) from err
+
+
+@CheckpointLoader.register_scheme(prefixes='', force=True)
+def _load_local_checkpoint(filename: str, map_location: Any = None) -> Any:
+    """mmengine's loader for local paths, routed through the safe loader."""
+    return load_checkpoint_file(osp.expanduser(filename), map_location)

@@ -1,0 +1,64 @@
+"""Checking a test state (the pickle) against the model it is loaded into."""
+import math
+from typing import List, Tuple
+
+import numpy as np
+import torch.nn as nn
+
+__all__ = ['TestStateError', 'validate_test_state']
+
+_KEYS = ('fixed_noises', 'noise_weights', 'curr_stage')
+
+
+class TestStateError(ValueError):
+    """A pickle of fixed noises does not fit the model."""
+
+
+def validate_test_state(state: dict, generator: nn.Module,
+                        source: str) -> Tuple[List[np.ndarray], List[float],
+                                              int]:
+    """Check keys, scale count and shapes of a test state.
+
+    Args:
+        state (dict): ``fixed_noises``, ``noise_weights``, ``curr_stage``.
+        generator (nn.Module): The multi-scale generator it must fit.
+        source (str): Name of the file, for the messages.
+
+    Returns:
+        tuple: ``(fixed_noises, noise_weights, curr_stage)``, as numpy
+        float32 arrays, floats and an int.
+    """
+    if not isinstance(state, dict) or any(k not in state for k in _KEYS):
+        found = sorted(state) if isinstance(state, dict) else type(state)
+        raise TestStateError(
+            f'{source} holds {found}, not the keys {list(_KEYS)} of a SinGAN '
+            'pickle. Pass the .pkl written next to the checkpoint (work_dir/'
+            'pickle/iter_N.pkl).')
+    noises = [np.asarray(n, dtype=np.float32) for n in state['fixed_noises']]
+    weights = [float(w) for w in state['noise_weights']]
+    stage = int(state['curr_stage'])
+    num_blocks = len(generator.blocks)
+    if not 0 <= stage < num_blocks:
+        raise TestStateError(
+            f'{source} has curr_stage={stage} but the model has scales 0..'
+            f'{num_blocks - 1}. Use the pickle of this checkpoint, or set '
+            f'num_scales={stage} in the config.')
+    if len(noises) != stage + 1 or len(weights) != stage + 1:
+        raise TestStateError(
+            f'{source} has {len(noises)} fixed noises and {len(weights)} noise'
+            f' weights for curr_stage={stage}; both must number {stage + 1}. '
+            'The file is damaged or was edited; use the one written by '
+            'training.')
+    for scale, noise in enumerate(noises):
+        channels = (1, 3) if scale == 0 else (3, )
+        if noise.ndim != 4 or noise.shape[1] not in channels or \
+                noise.shape[0] != 1 or min(noise.shape[2:]) <= 10:
+            raise TestStateError(
+                f'{source}: fixed noise of scale {scale} has shape '
+                f'{noise.shape}; expected (1, {"1 or 3" if scale == 0 else 3}'
+                ', H, W). Use the pickle written with this checkpoint.')
+    bad = [w for w in weights if not math.isfinite(w) or w < 0]
+    if bad:
+        raise TestStateError(f'{source} has invalid noise weights {bad}; they '
+                             'must be finite and >= 0.')
+    return noises, weights, stage

@@ -1,0 +1,72 @@
+"""Train SinGAN with mmengine's Runner.
+
+    python tools/train.py configs/singan/singan_balloons.py
+    python tools/train.py CONFIG --resume            # continue the last run
+    python tools/train.py CONFIG --cfg-options \
+        train_dataloader.dataset.data_root=my.png model.num_scales=None
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+import _bootstrap  # noqa: F401
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+from singan.cli import run_cli
+from singan.config import prepare_config
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Train a SinGAN model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='resume from the given checkpoint, or (no value) from the '
+        'latest checkpoint in the work dir')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, key=value pairs (xxx=yyy)')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    if args.resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif args.resume is not None:
+        cfg.resume, cfg.load_from = True, args.resume
+    prepare_config(cfg)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    print(f'Training finished. Checkpoints, pickle and snapshots are in '
+          f'{osp.abspath(cfg.work_dir)}')
+
+
+if __name__ == '__main__':
+    sys.exit(run_cli(main))
