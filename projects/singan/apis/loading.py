@@ -1,0 +1,134 @@
+"""Loading a trained SinGAN: config + checkpoint + pickle -> model.
+
+Used by ``tools/test.py`` and the applications; no Runner involved.
+"""
+import glob
+import os
+import os.path as osp
+import re
+from typing import Optional, Union
+
+import torch
+from mmengine.config import Config
+
+from ..config import image_num_scales
+from ..fileio.safe_load import load_checkpoint_file, load_pickle
+from ..models.singan import SinGAN
+from ..models.test_state import TestStateError
+from ..registry import MODELS
+
+__all__ = ['CheckpointMismatchError', 'load_model', 'find_pickle']
+
+
+class CheckpointMismatchError(ValueError):
+    """A checkpoint whose networks do not fit the config."""
+
+
+def _count_scales(state_dict: dict) -> int:
+    """Index of the finest generator block in a state dict (-1: none)."""
+    found = [
+        int(m.group(1)) for k in state_dict
+        for m in [re.match(r'generator\.blocks\.(\d+)\.', k)] if m
+    ]
+    return max(found, default=-1)
+
+
+def find_pickle(checkpoint: str) -> Optional[str]:
+    """The pickle written with a checkpoint of our work dirs, if present.
+
+    Args:
+        checkpoint (str): ``work_dir/iter_N.pth``.
+
+    Returns:
+        str | None: ``work_dir/pickle/iter_N.pkl`` when it exists.
+    """
+    name = osp.splitext(osp.basename(checkpoint))[0]
+    path = osp.join(osp.dirname(checkpoint), 'pickle', f'{name}.pkl')
+    return path if osp.isfile(path) else None
+
+
+def load_model(config: Union[str, Config],
+               checkpoint: str,
+               pkl_data: Optional[str] = None,
+               device: Union[str, torch.device] = 'cpu') -> SinGAN:
+    """Build SinGAN from a config and load weights and test state.
+
+    Args:
+        config (str | Config): The training config.
+        checkpoint (str): ``.pth`` file written by training (or mmagic).
+        pkl_data (str, optional): Pickle of fixed noises and amplitudes.
+            ``None``: ``config.model.test_pkl_data``, else the state stored
+            in the checkpoint, else ``pickle/iter_N.pkl`` beside it.
+        device (str | torch.device): Where to put the model.
+
+    Returns:
+        SinGAN: In eval mode, ready to sample.
+    """
+    cfg = Config.fromfile(config) if isinstance(config, str) else config
+    ckpt = load_checkpoint_file(checkpoint)
+    state_dict = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) \
+        else None
+    if not isinstance(state_dict, dict) or _count_scales(state_dict) < 0:
+        raise CheckpointMismatchError(
+            f'{checkpoint} holds no SinGAN generator weights '
+            '(generator.blocks.*). Pass a checkpoint written by training.')
+    model_cfg = cfg.model.copy()
+    model_cfg.num_scales = _num_scales(cfg, state_dict, checkpoint)
+    for part in ('generator', 'discriminator'):
+        model_cfg[part] = dict(model_cfg[part], num_scales=model_cfg.num_scales)
+    model: SinGAN = MODELS.build(model_cfg)
+    _load_weights(model, state_dict, checkpoint, model_cfg.num_scales)
+    model.to(device)
+    state, source = _test_state(cfg, ckpt, checkpoint, pkl_data)
+    model.load_test_state(state, source)
+    return model.eval()
+
+
+def _num_scales(cfg: Config, state_dict: dict, checkpoint: str) -> int:
+    """``num_scales`` of the config, checked against the checkpoint."""
+    in_ckpt = _count_scales(state_dict)
+    given = cfg.model.get('num_scales')
+    if given is None and cfg.get('train_dataloader'):
+        dataset = cfg.train_dataloader.dataset
+        if osp.isfile(dataset.get('data_root', '')):
+            given = image_num_scales(dataset)
+    if given is not None and given != in_ckpt:
+        raise CheckpointMismatchError(
+            f'{checkpoint} has scales 0..{in_ckpt} but the config has '
+            f'num_scales={given}: the checkpoint comes from another config. '
+            f'Use the config it was trained with (or --cfg-options '
+            f'model.num_scales={in_ckpt}).')
+    return in_ckpt
+
+
+def _load_weights(model: SinGAN, state_dict: dict, checkpoint: str,
+                  num_scales: int) -> None:
+    """Strict load with a message naming the first differences."""
+    weights = {k: v for k, v in state_dict.items()
+               if k.startswith(('generator.', 'discriminator.'))}
+    try:
+        model.load_state_dict(weights, strict=True)
+    except RuntimeError as err:
+        detail = str(err).split('\n')[1:3]
+        raise CheckpointMismatchError(
+            f'{checkpoint} does not fit the config (num_scales='
+            f'{num_scales}): {" ".join(s.strip() for s in detail)}. It was '
+            'trained with another config; use that one.') from None
+
+
+def _test_state(cfg: Config, ckpt: dict, checkpoint: str,
+                pkl_data: Optional[str]):
+    """The fixed noises and amplitudes, and where they came from."""
+    pkl_data = pkl_data or cfg.model.get('test_pkl_data') or (
+        cfg.get('test_cfg') or {}).get('pkl_data')
+    if pkl_data:
+        return load_pickle(pkl_data), pkl_data
+    if 'singan_state' in ckpt:
+        return ckpt['singan_state'], checkpoint
+    beside = find_pickle(checkpoint)
+    if beside:
+        return load_pickle(beside), beside
+    raise TestStateError(
+        f'No fixed noises for {checkpoint}: pass the pickle with '
+        '--cfg-options test_cfg.pkl_data=PATH (work_dir/pickle/iter_N.pkl '
+        'of the run).')
