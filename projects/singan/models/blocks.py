@@ -12,7 +12,7 @@ import torch.nn as nn
 from mmcv.cnn import ConvModule
 
 __all__ = ['scale_width', 'SinGANGeneratorBlock', 'SinGANDiscriminatorBlock',
-           'init_singan_weights']
+           'init_singan_weights', 'MultiScaleBlocksMixin']
 
 
 def scale_width(scale: int, base: int = 32, cap: int = 128) -> int:
@@ -143,3 +143,32 @@ class SinGANDiscriminatorBlock(_ConvStack):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Score patches: ``(N, C, H, W) -> (N, 1, H - 10, W - 10)``."""
         return self.features(x)
+
+
+class MultiScaleBlocksMixin:
+    """What the multi-scale generator and discriminator share.
+
+    The class using it holds its per-scale blocks in ``self.blocks``.
+    """
+
+    blocks: nn.ModuleList
+
+    def copy_from_previous(self, scale: int) -> bool:
+        """Start ``scale`` from the weights of ``scale - 1`` if shapes match.
+
+        As the authors do when the width did not change between scales.
+
+        Args:
+            scale (int): The scale about to be trained.
+
+        Returns:
+            bool: Whether weights were copied.
+        """
+        if scale == 0:
+            return False
+        src = self.blocks[scale - 1].state_dict()
+        dst = self.blocks[scale].state_dict()
+        if any(src[k].shape != dst[k].shape for k in dst):
+            return False
+        self.blocks[scale].load_state_dict(src)
+        return True

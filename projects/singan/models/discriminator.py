@@ -3,14 +3,14 @@ import torch
 import torch.nn as nn
 
 from ..registry import MODELS
-from .blocks import SinGANDiscriminatorBlock, scale_width
-from .generator import _copy_block
+from .blocks import (MultiScaleBlocksMixin, SinGANDiscriminatorBlock,
+                     scale_width)
 
 __all__ = ['SinGANMultiScaleDiscriminator']
 
 
 @MODELS.register_module()
-class SinGANMultiScaleDiscriminator(nn.Module):
+class SinGANMultiScaleDiscriminator(MultiScaleBlocksMixin, nn.Module):
     """All discriminator blocks of a SinGAN, ``num_scales + 1`` of them.
 
     Args:
@@ -39,17 +39,6 @@ class SinGANMultiScaleDiscriminator(nn.Module):
                 in_channels, scale_width(scale, base_channels),
                 scale_width(scale, min_feat_channels), num_layers,
                 kernel_size, padding) for scale in range(num_scales + 1))
-
-    def copy_from_previous(self, scale: int) -> bool:
-        """Start ``scale`` from the weights of ``scale - 1`` if widths match.
-
-        Args:
-            scale (int): The scale about to be trained.
-
-        Returns:
-            bool: Whether weights were copied.
-        """
-        return _copy_block(self.blocks, scale)
 
     def forward(self, x: torch.Tensor, curr_scale: int) -> torch.Tensor:
         """Patch scores of ``x`` by the critic of ``curr_scale``.

@@ -6,13 +6,13 @@ import torch.nn as nn
 
 from ..ops.cascade import run_cascade
 from ..registry import MODELS
-from .blocks import SinGANGeneratorBlock, scale_width
+from .blocks import MultiScaleBlocksMixin, SinGANGeneratorBlock, scale_width
 
 __all__ = ['SinGANMultiScaleGenerator']
 
 
 @MODELS.register_module()
-class SinGANMultiScaleGenerator(nn.Module):
+class SinGANMultiScaleGenerator(MultiScaleBlocksMixin, nn.Module):
     """All generator blocks of a SinGAN, ``num_scales + 1`` of them.
 
     Args:
@@ -60,17 +60,6 @@ class SinGANMultiScaleGenerator(nn.Module):
                     scale_width(scale, min_feat_channels), num_layers,
                     kernel_size, padding, out_act_cfg))
 
-    def copy_from_previous(self, scale: int) -> bool:
-        """Start ``scale`` from the weights of ``scale - 1`` if widths match.
-
-        Args:
-            scale (int): The scale about to be trained.
-
-        Returns:
-            bool: Whether weights were copied.
-        """
-        return _copy_block(self.blocks, scale)
-
     def forward(self,
                 fixed_noises: Sequence[torch.Tensor],
                 noise_weights: Sequence[float],
@@ -109,13 +98,3 @@ class SinGANMultiScaleGenerator(nn.Module):
             self.blocks[:last + 1], noises, noise_weights, sizes,
             num=num_batches, align_corners=self.align_corners)
 
-
-def _copy_block(blocks: nn.ModuleList, scale: int) -> bool:
-    """Load block ``scale - 1`` into block ``scale`` when shapes agree."""
-    if scale == 0:
-        return False
-    src, dst = blocks[scale - 1].state_dict(), blocks[scale].state_dict()
-    if any(src[k].shape != dst[k].shape for k in dst):
-        return False
-    blocks[scale].load_state_dict(src)
-    return True
