@@ -6,19 +6,42 @@ printed as ``error: ...`` and exit with status 2; set ``SINGAN_DEBUG=1`` to
 see the traceback too. Anything else is a bug and keeps its traceback.
 """
 import os
+import pickle
 import sys
 import traceback
 from typing import Callable
 
-__all__ = ['UserInputError', 'run_cli']
+__all__ = ['UserInputError', 'format_user_error', 'run_cli']
 
 
 class UserInputError(ValueError):
     """A problem with what the user gave, with the fix in its message."""
 
 
-#: Exceptions whose message is written for the user.
-_USER_ERRORS = (ValueError, OSError, FloatingPointError)
+#: Exceptions whose message is written for the user (refused pickles
+#: included: ``UnpicklingError`` names the file and what it asked for).
+_USER_ERRORS = (ValueError, OSError, FloatingPointError,
+                pickle.UnpicklingError)
+
+
+def format_user_error(err: BaseException) -> str:
+    """The one-line message of a user error.
+
+    mmengine's registry prefixes errors raised while building an object with
+    ``class `X` in module.py:``; that is kept, but the message is folded to
+    one line and our ``OSError`` messages lose the ``[Errno N]`` prefix.
+
+    Args:
+        err (BaseException): The error.
+
+    Returns:
+        str: ``error: ...`` on one line.
+    """
+    if isinstance(err, OSError) and err.strerror and err.filename is None:
+        text = err.strerror
+    else:
+        text = str(err) or type(err).__name__
+    return 'error: ' + ' '.join(text.split())
 
 
 def run_cli(main: Callable[[], None]) -> int:
@@ -38,6 +61,6 @@ def run_cli(main: Callable[[], None]) -> int:
     except _USER_ERRORS as err:
         if os.environ.get('SINGAN_DEBUG'):
             traceback.print_exc()
-        print(f'error: {err}', file=sys.stderr)
+        print(format_user_error(err), file=sys.stderr)
         return 2
     return 0

@@ -119,13 +119,14 @@ class SinGANStageHook(Hook):
         schedule = model.schedule
         bad = {k: float(v) for k, v in (outputs or {}).items()
                if not math.isfinite(float(v))}
+        bad.update(_non_finite_weights(model))
         if bad:
             raise FloatingPointError(
-                f'Non-finite loss {bad} at scale {model.curr_stage}, '
+                f'Non-finite values {bad} at scale {model.curr_stage}, '
                 f'iteration {schedule.local_iter(runner.iter) + 1} (global '
-                f'{runner.iter + 1}). Training stopped; the checkpoints in '
-                f'{runner.work_dir} are from before it. Lower the learning '
-                'rate or check the image.')
+                f'{runner.iter + 1}). Training stopped before saving them; '
+                f'the checkpoints in {runner.work_dir} are from before it. '
+                'Lower the learning rate or check the image.')
         if schedule.is_scale_end(runner.iter):
             self._snapshot(runner, model, data_batch)
 
@@ -153,6 +154,46 @@ class SinGANStageHook(Hook):
         checkpoint['rng_state'] = torch.get_rng_state()
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        """Keep the stage state until the weights are loaded too."""
+        """Check the checkpoint fits; keep its stage state for the restore."""
+        _check_same_networks(self._model(runner), checkpoint)
         if 'singan_state' in checkpoint:
             self._resumed = checkpoint
+
+
+def _non_finite_weights(model) -> dict:
+    """``{'weights': names}`` of the current scale's non-finite parameters.
+
+    Non-finite losses show a diverged step only one iteration later; the
+    weights show it at once, so no checkpoint of them is ever written.
+    """
+    scale = model.curr_stage
+    names = [
+        f'{net}.blocks.{scale}.{name}'
+        for net in ('generator', 'discriminator')
+        for name, param in getattr(model, net).blocks[scale].named_parameters()
+        if not torch.isfinite(param).all()
+    ]
+    return {'weights': names[:3]} if names else {}
+
+
+def _check_same_networks(model, checkpoint: dict) -> None:
+    """Refuse to resume from a checkpoint of another config.
+
+    mmengine loads resumed weights non-strictly and would only warn.
+    """
+    saved = checkpoint.get('state_dict') or {}
+    ours = model.state_dict()
+    differ = [
+        k for k in sorted(set(saved) | set(ours))
+        if k.startswith(('generator.', 'discriminator.')) and (
+            k not in saved or k not in ours
+            or tuple(saved[k].shape) != tuple(ours[k].shape))
+    ]
+    if differ:
+        scales = 1 + max((int(k.split('.')[2]) for k in saved
+                          if k.startswith('generator.blocks.')), default=-1)
+        raise ValueError(
+            f'The checkpoint to resume does not fit this config ({len(differ)}'
+            f' weights differ, e.g. {differ[0]}; it has {scales} generator '
+            f'scales, the config {model.num_scales + 1}). Resume with the '
+            'config it was trained with, or train into a new --work-dir.')

@@ -4,17 +4,28 @@ Data goes to a temporary file in the same folder, is flushed and fsynced, and
 then renamed over the target, so readers see either the old file or the new
 one. :class:`AtomicLocalBackend` gives mmengine's ``CheckpointHook`` the same
 guarantee (``backend_args=dict(backend='singan_atomic')``).
+
+Test hook: the environment variable ``SINGAN_TEST_WRITE_FAULT`` makes writes
+fail on purpose, for the crash and disk-full tests only (``tests/
+test_resume.py``, ``tests/test_bad_inputs.py``); it is never set otherwise.
+``enospc:PATTERN`` fails writes of files whose path contains ``PATTERN`` as a
+full disk would; ``pause:PATTERN`` stops such a write after the temporary
+file is complete and before the rename, so a test can kill the process in
+the middle of a save.
 """
 import errno
 import os
 import os.path as osp
 import tempfile
+import time
 from pathlib import Path
 from typing import Union
 
 from mmengine.fileio import LocalBackend, register_backend
 
-__all__ = ['atomic_write_bytes', 'AtomicLocalBackend']
+__all__ = ['atomic_write_bytes', 'check_writable_dir', 'AtomicLocalBackend']
+
+_FAULT_ENV = 'SINGAN_TEST_WRITE_FAULT'
 
 
 def atomic_write_bytes(data: bytes, path: Union[str, Path]) -> None:
@@ -41,15 +52,62 @@ def atomic_write_bytes(data: bytes, path: Union[str, Path]) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        _injected_fault(path)
         os.replace(tmp, path)
     except OSError as err:
         _remove_quietly(tmp)
-        hint = ('the disk is full; free space' if err.errno == errno.ENOSPC
-                else err.strerror)
-        raise OSError(err.errno, f'Writing {path} failed ({hint}). The '
-                      'previous version of the file, if any, is intact.'
-                      ) from err
+        raise _write_error(path, err) from err
     _fsync_folder(folder)
+
+
+def check_writable_dir(folder: Union[str, Path]) -> None:
+    """Create ``folder`` if needed and check that files can be written in it.
+
+    Called before training starts, so a bad ``--work-dir`` stops the run
+    at once instead of at the first checkpoint.
+
+    Args:
+        folder (str | Path): The work dir.
+
+    Returns:
+        None
+    """
+    folder = os.fspath(folder)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as err:
+        raise OSError(
+            err.errno, f'The work dir {folder!r} is not writable '
+            f'({err.strerror}). Choose a writable folder with --work-dir.'
+        ) from err
+
+
+def _write_error(path: str, err: OSError) -> OSError:
+    """The error to show for a failed write, with the fix."""
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        fix = ('the disk is full. Free space (or choose another --work-dir)'
+               ' and continue with tools/train.py CONFIG --resume')
+    else:
+        fix = (f'{err.strerror}. Check the folder, or choose another '
+               '--work-dir')
+    return OSError(err.errno, f'Writing {path} failed: {fix}. The previous '
+                   'version of the file, if any, is intact.')
+
+
+def _injected_fault(path: str) -> None:
+    """Fail or stall a write on purpose when a test asks (see the top)."""
+    fault = os.environ.get(_FAULT_ENV)
+    if not fault or ':' not in fault:
+        return
+    kind, pattern = fault.split(':', 1)
+    if not pattern or pattern not in path:
+        return
+    if kind == 'enospc':
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    if kind == 'pause':
+        time.sleep(3600)  # the test kills the process meanwhile
 
 
 def _remove_quietly(path: str) -> None:

@@ -57,8 +57,8 @@ class UnsafeFileError(pickle.UnpicklingError):
     """A file asks to build something that is not plain data."""
 
 
-class CheckpointLoadError(RuntimeError):
-    """A file that is not a readable checkpoint."""
+class CheckpointLoadError(ValueError):
+    """A file that is not a readable checkpoint or pickle."""
 
 
 def _history_buffer_getattr(obj: Any, name: str) -> Any:
@@ -115,17 +115,22 @@ def _restricted_module(source: str, allow_tensors: bool) -> types.ModuleType:
     return module
 
 
-def _check_file(path: str, what: str) -> None:
+_PICKLE_FIX = ('Pass the .pkl written by training with --cfg-options '
+               'test_cfg.pkl_data=WORK_DIR/pickle/iter_N.pkl.')
+_CHECKPOINT_FIX = ('Pass a .pth written by training (WORK_DIR/iter_N.pth); '
+                   'after a crash, take the previous one.')
+
+
+def _check_file(path: str, what: str, fix: str) -> None:
     """Raise a clear error for a missing, folder or empty path."""
     if not osp.exists(path):
-        raise FileNotFoundError(f'{what} {path!r} does not exist. Check the '
-                                'path.')
+        raise FileNotFoundError(f'{what} {path!r} does not exist. {fix}')
     if osp.isdir(path):
-        raise IsADirectoryError(f'{what} {path!r} is a folder; give the path '
-                                'of the file itself.')
+        raise IsADirectoryError(f'{what} {path!r} is a folder, not a file. '
+                                f'{fix}')
     if osp.getsize(path) == 0:
-        raise CheckpointLoadError(f'{what} {path!r} is empty (0 bytes); it '
-                                  'was not written completely.')
+        raise CheckpointLoadError(f'{what} {path!r} is empty (0 bytes). '
+                                  f'{fix}')
 
 
 def load_pickle(path: Union[str, os.PathLike]) -> Any:
@@ -138,7 +143,7 @@ def load_pickle(path: Union[str, os.PathLike]) -> Any:
         Any: The unpickled data.
     """
     path = os.fspath(path)
-    _check_file(path, 'Pickle')
+    _check_file(path, 'Pickle', _PICKLE_FIX)
     module = _restricted_module(path, allow_tensors=False)
     try:
         with open(path, 'rb') as f:
@@ -148,7 +153,7 @@ def load_pickle(path: Union[str, os.PathLike]) -> Any:
     except Exception as err:
         raise CheckpointLoadError(
             f'{path!r} is not a readable pickle ({type(err).__name__}: '
-            f'{err}). Use the .pkl written by training.') from err
+            f'{err}). {_PICKLE_FIX}') from err
 
 
 def load_checkpoint_file(path: Union[str, os.PathLike],
@@ -163,7 +168,7 @@ def load_checkpoint_file(path: Union[str, os.PathLike],
         Any: The checkpoint, usually a dict.
     """
     path = os.fspath(path)
-    _check_file(path, 'Checkpoint')
+    _check_file(path, 'Checkpoint', _CHECKPOINT_FIX)
     module = _restricted_module(path, allow_tensors=True)
     try:
         return torch.load(path, map_location=map_location,
@@ -173,9 +178,7 @@ def load_checkpoint_file(path: Union[str, os.PathLike],
     except Exception as err:
         raise CheckpointLoadError(
             f'{path!r} is not a readable PyTorch checkpoint '
-            f'({type(err).__name__}: {err}). Check the path; a file cut '
-            'short by a crash cannot be used, take the previous one.'
-        ) from err
+            f'({type(err).__name__}: {err}). {_CHECKPOINT_FIX}') from err
 
 
 @CheckpointLoader.register_scheme(prefixes='', force=True)

@@ -347,5 +347,7 @@ class SinGAN(BaseModel):
         ]
         self.noise_weights = weights
         self.curr_stage = stage
-        self._recon_prev = self._reconstruction_from_below(stage)
+        # Modes first: the finished scales must run in eval mode, or their
+        # BatchNorm statistics would change (and resuming would drift).
         self._set_trainable_scale()
+        self._recon_prev = self._reconstruction_from_below(stage)
