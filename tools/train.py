@@ -16,6 +16,7 @@ from mmengine.runner import Runner
 
 from singan.cli import run_cli
 from singan.config import prepare_config
+from singan.fileio import check_writable_dir
 
 
 def parse_args() -> argparse.Namespace:
@@ -62,6 +63,7 @@ def main() -> None:
     elif args.resume is not None:
         cfg.resume, cfg.load_from = True, args.resume
     prepare_config(cfg)
+    check_writable_dir(cfg.work_dir)
     runner = Runner.from_cfg(cfg)
     runner.train()
     print(f'Training finished. Checkpoints, pickle and snapshots are in '
