@@ -74,10 +74,8 @@ def _dist_info(launcher: str):
     """Rank and world size; initialises torch.distributed when launched."""
     if launcher == 'none':
         return 0, 1
-    from mmengine.dist import get_dist_info, init_dist
-    init_dist(launcher, backend='nccl' if torch.cuda.is_available()
-              else 'gloo')
-    return get_dist_info()
+    from singan.engine import init_distributed
+    return init_distributed(launcher)
 
 
 if __name__ == '__main__':

@@ -17,6 +17,7 @@ from mmengine.runner import Runner
 from singan.cli import run_cli
 from singan.config import prepare_config
 from singan.fileio import check_writable_dir
+from singan.engine import init_distributed
 
 
 def parse_args() -> argparse.Namespace:
@@ -64,6 +65,7 @@ def main() -> None:
         cfg.resume, cfg.load_from = True, args.resume
     prepare_config(cfg)
     check_writable_dir(cfg.work_dir)
+    init_distributed(cfg.launcher, **cfg.env_cfg.get('dist_cfg', {}))
     runner = Runner.from_cfg(cfg)
     runner.train()
     print(f'Training finished. Checkpoints, pickle and snapshots are in '

@@ -12,7 +12,9 @@ import os.path as osp
 from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 
+from .engine.distributed import configure_distributed
 from .fileio.image_io import read_image
+from .interop.mmagic_config import adapt_mmagic_config
 from .ops.pyramid import count_scales
 
 __all__ = ['prepare_config', 'image_num_scales']
@@ -58,6 +60,8 @@ def prepare_config(cfg: Config, check_image: bool = True) -> Config:
         _sync_num_scales_with_image(model, cfg.train_dataloader.dataset)
     _sync_num_scales(model)
     _adapt_mmagic_keys(cfg)
+    adapt_mmagic_config(cfg)
+    configure_distributed(cfg)
     _set_max_iters(cfg)
     pkl = cfg.get('test_cfg', None) and cfg.test_cfg.get('pkl_data')
     if pkl:

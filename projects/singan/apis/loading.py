@@ -13,11 +13,19 @@ from mmengine.config import Config
 
 from ..config import image_num_scales
 from ..fileio.safe_load import load_checkpoint_file, load_pickle
+from ..interop.mmagic import checkpoint_format, from_mmagic, \
+    swap_noise_channels
 from ..models.singan import SinGAN
 from ..models.test_state import TestStateError
 from ..registry import MODELS
 
 __all__ = ['CheckpointMismatchError', 'load_model', 'find_pickle']
+
+#: Values of ``checkpoint_format`` (argument or top-level config key).
+FORMATS = ('auto', 'singan', 'mmagic')
+#: mmagic's data preprocessors; ours only moves tensors to the device.
+_MMAGIC_PREPROCESSORS = ('DataPreprocessor', 'GenDataPreprocessor',
+                         'EditDataPreprocessor')
 
 
 class CheckpointMismatchError(ValueError):
@@ -50,19 +58,25 @@ def find_pickle(checkpoint: str) -> Optional[str]:
 def load_model(config: Union[str, Config],
                checkpoint: str,
                pkl_data: Optional[str] = None,
-               device: Union[str, torch.device] = 'cpu') -> SinGAN:
+               device: Union[str, torch.device] = 'cpu',
+               checkpoint_format: Optional[str] = None) -> SinGAN:
     """Build SinGAN from a config and load weights and test state.
 
     Args:
-        config (str | Config): The training config.
-        checkpoint (str): ``.pth`` file written by training (or mmagic).
+        config (str | Config): The training config (ours or mmagic's).
+        checkpoint (str): ``.pth`` file written by training, by mmagic /
+            mmgen (model zoo) or by ``tools/export_mmagic.py``.
         pkl_data (str, optional): Pickle of fixed noises and amplitudes.
             ``None``: ``config.model.test_pkl_data``, else the state stored
             in the checkpoint, else ``pickle/iter_N.pkl`` beside it.
         device (str | torch.device): Where to put the model.
+        checkpoint_format (str, optional): ``'singan'`` (ours, RGB),
+            ``'mmagic'`` (BGR, converted on load; see docs/mmagic.md) or
+            ``'auto'`` (tell from the file). ``None``: the config's
+            top-level ``checkpoint_format``, else ``'auto'``.
 
     Returns:
-        SinGAN: In eval mode, ready to sample.
+        SinGAN: In eval mode, RGB in and out, ready to sample.
     """
     cfg = Config.fromfile(config) if isinstance(config, str) else config
     ckpt = load_checkpoint_file(checkpoint)
@@ -72,16 +86,52 @@ def load_model(config: Union[str, Config],
         raise CheckpointMismatchError(
             f'{checkpoint} holds no SinGAN generator weights '
             '(generator.blocks.*). Pass a checkpoint written by training.')
-    model_cfg = cfg.model.copy()
+    fmt = _resolve_format(ckpt, checkpoint, checkpoint_format or cfg.get(
+        'checkpoint_format', None) or 'auto')
+    model_cfg = _model_cfg(cfg)
+    if fmt == 'mmagic':
+        state_dict, align_corners = from_mmagic(ckpt)
+        model_cfg.generator = dict(model_cfg.generator,
+                                   align_corners=align_corners)
     model_cfg.num_scales = _num_scales(cfg, state_dict, checkpoint)
     for part in ('generator', 'discriminator'):
         model_cfg[part] = dict(model_cfg[part], num_scales=model_cfg.num_scales)
     model: SinGAN = MODELS.build(model_cfg)
     _load_weights(model, state_dict, checkpoint, model_cfg.num_scales)
-    model.to(device)
+    # eval before the test state: loading it runs the finished scales,
+    # and BatchNorm in train mode would update their running statistics.
+    model.to(device).eval()
     state, source = _test_state(cfg, ckpt, checkpoint, pkl_data)
+    if fmt == 'mmagic':
+        state = swap_noise_channels(state)
     model.load_test_state(state, source)
     return model.eval()
+
+
+def _resolve_format(ckpt: dict, checkpoint: str, requested: str) -> str:
+    """``'singan'`` or ``'mmagic'``: the request, or what the file says."""
+    if requested not in FORMATS:
+        raise ValueError(f'checkpoint_format={requested!r}: use one of '
+                         f'{list(FORMATS)}.')
+    if requested != 'auto':
+        return requested
+    found = checkpoint_format(ckpt)
+    if found is None:
+        raise CheckpointMismatchError(
+            f'{checkpoint} carries no mark of who wrote it (no singan_state,'
+            ' no config in its meta), so its channel order is unknown. Pass '
+            "checkpoint_format='singan' (ours, RGB) or 'mmagic' (BGR), e.g. "
+            '--cfg-options checkpoint_format=mmagic.')
+    return found
+
+
+def _model_cfg(cfg: Config):
+    """The model config, without mmagic's data preprocessor."""
+    model_cfg = cfg.model.copy()
+    pre = model_cfg.get('data_preprocessor')
+    if pre and pre.get('type') in _MMAGIC_PREPROCESSORS:
+        model_cfg.pop('data_preprocessor')
+    return model_cfg
 
 
 def _num_scales(cfg: Config, state_dict: dict, checkpoint: str) -> int:

@@ -1,4 +1,7 @@
-"""mmengine glue: schedule, stage hook, pickle hook, optimizers."""
+"""mmengine glue: schedule, stage hook, pickle hook, optimizers, ranks."""
+from .distributed import (configure_distributed, default_backend,
+                          init_distributed)
+from .model_wrapper import SinGANDataParallel, average_gradients
 from .optim_constructor import (SinGANOptimWrapperConstructor,
                                 SinGANOptimWrapperDict)
 from .pickle_hook import PickleDataHook, write_test_state
@@ -7,5 +10,7 @@ from .stage_hook import SinGANStageHook
 
 __all__ = [
     'ScaleSchedule', 'SinGANStageHook', 'PickleDataHook', 'write_test_state',
-    'SinGANOptimWrapperConstructor', 'SinGANOptimWrapperDict'
+    'SinGANOptimWrapperConstructor', 'SinGANOptimWrapperDict',
+    'SinGANDataParallel', 'average_gradients', 'configure_distributed',
+    'default_backend', 'init_distributed'
 ]

@@ -1,0 +1,69 @@
+"""Configs written for mmagic's SinGAN, made runnable here.
+
+mmagic's SinGAN keys (``model.num_scales``, ``iters_per_scale``,
+``generator_steps``, ``discriminator_steps``, ``noise_weight_init``,
+``lr_scheduler_args``, ``test_pkl_data``, the dataset's ``min_size``,
+``max_size``, ``scale_factor_init``, ``data_root``) mean the same here and
+pass unchanged. What names mmagic-only classes is mapped to mmengine's
+equivalent or dropped, each with one log line; docs/mmagic.md lists them.
+"""
+from mmengine.config import Config
+from mmengine.logging import print_log
+
+__all__ = ['adapt_mmagic_config']
+
+#: mmagic class names with an mmengine equivalent.
+_RENAMED = {
+    'VisBackend': 'LocalVisBackend',
+    'GenVisBackend': 'LocalVisBackend',
+    'GenVisualizer': 'Visualizer',
+    'GenIterTimerHook': 'IterTimerHook',
+    'GenLogProcessor': 'LogProcessor',
+}
+#: mmagic hooks with no counterpart (snapshots come from SinGANStageHook).
+_DROPPED_HOOKS = ('VisualizationHook', 'GenVisualizationHook')
+#: ``train_cfg`` keys of mmagic's runtime that ``IterBasedTrainLoop`` lacks.
+_LOOP_KEYS = ('by_epoch', )
+
+
+def _rename(part: dict, where: str) -> None:
+    """Replace an mmagic ``type`` by mmengine's, in place."""
+    old = part.get('type') if isinstance(part, dict) else None
+    if old in _RENAMED:
+        part['type'] = _RENAMED[old]
+        print_log(f'{where}: mmagic type {old} -> {_RENAMED[old]}.',
+                  logger='current')
+
+
+def adapt_mmagic_config(cfg: Config) -> Config:
+    """Map or drop the entries only mmagic's configs carry, in place.
+
+    Args:
+        cfg (Config): A config, ours or written for mmagic; ours pass
+            through unchanged.
+
+    Returns:
+        Config: The same object.
+    """
+    visualizer = cfg.get('visualizer') or {}
+    _rename(visualizer, 'visualizer')
+    for backend in visualizer.get('vis_backends') or []:
+        _rename(backend, 'visualizer.vis_backends')
+    for backend in cfg.get('vis_backends') or []:
+        _rename(backend, 'vis_backends')
+    for name, hook in (cfg.get('default_hooks') or {}).items():
+        _rename(hook, f'default_hooks.{name}')
+    _rename(cfg.get('log_processor') or {}, 'log_processor')
+    hooks = cfg.get('custom_hooks') or []
+    kept = [h for h in hooks if h.get('type') not in _DROPPED_HOOKS]
+    if len(kept) != len(hooks):
+        print_log(f'custom_hooks: dropped mmagic-only {_DROPPED_HOOKS} '
+                  '(snapshots per scale come from SinGANStageHook).',
+                  logger='current')
+        cfg.custom_hooks = kept
+    train_cfg = cfg.get('train_cfg') or {}
+    for key in _LOOP_KEYS:
+        train_cfg.pop(key, None)
+    if not cfg.get('val_cfg'):
+        train_cfg.pop('val_begin', None)
+    return cfg
