@@ -16,8 +16,8 @@ from mmengine.runner import Runner
 
 from singan.cli import run_cli
 from singan.config import prepare_config
-from singan.fileio import check_writable_dir
 from singan.engine import init_distributed
+from singan.fileio import check_writable_dir
 
 
 def parse_args() -> argparse.Namespace:
