@@ -50,7 +50,10 @@ def run_tool(tool: str, *args: str, check: bool = True,
     Returns:
         subprocess.CompletedProcess: With ``stdout`` and ``stderr`` text.
     """
-    env = dict(os.environ, PYTHONHASHSEED="0")
+    # One thread per run: torch's default (all cores) makes runs 10-20x
+    # slower when other processes share the cores (pytest -n, busy CI).
+    env = dict(os.environ, PYTHONHASHSEED="0",
+               OMP_NUM_THREADS=os.environ.get('OMP_NUM_THREADS', '1'))
     proc = subprocess.run([sys.executable, osp.join(TOOLS, tool), *args],
                           capture_output=True, text=True, cwd=ROOT, env=env,
                           timeout=timeout)

@@ -16,6 +16,7 @@ Who trusts what:
       ``torch.load`` with torch's ``weights_only`` default, which refuses its
       own checkpoints under torch >= 2.6).
 """
+import functools
 import os
 import os.path as osp
 import pickle
@@ -61,7 +62,7 @@ class CheckpointLoadError(ValueError):
     """A file that is not a readable checkpoint or pickle."""
 
 
-def _history_buffer_getattr(obj: Any, name: str) -> Any:
+def _history_buffer_getattr(obj: Any, name: str, source: str) -> Any:
     """``getattr`` limited to the statistics methods of a HistoryBuffer.
 
     mmengine pickles ``HistoryBuffer.statistics_methods`` (bound methods
@@ -74,7 +75,11 @@ def _history_buffer_getattr(obj: Any, name: str) -> Any:
             and (name in ('min', 'max', 'mean', 'current')
                  or name in HistoryBuffer._statistics_methods)):
         return getattr(obj, name)
-    raise UnsafeFileError(f'refused getattr({type(obj).__name__}, {name!r})')
+    raise UnsafeFileError(
+        f'{source} asks for getattr({type(obj).__name__}, {name!r}), which '
+        'is not data a SinGAN pickle or checkpoint holds; refusing to load it '
+        '(nothing from the file was run). Get the file from a source you '
+        'trust.')
 
 
 class _RestrictedUnpickler(pickle.Unpickler):
@@ -95,7 +100,8 @@ class _RestrictedUnpickler(pickle.Unpickler):
             return getattr(torch, name)
         if self.allow_tensors and key in (('builtins', 'getattr'),
                                           ('__builtin__', 'getattr')):
-            return _history_buffer_getattr
+            return functools.partial(_history_buffer_getattr,
+                                     source=self.source)
         raise UnsafeFileError(
             f'{self.source} asks to load {module}.{name}, which is not data a '
             'SinGAN pickle or checkpoint holds; refusing to load it (nothing '
