@@ -168,11 +168,18 @@ CASES = {
     'test: pickle with too many scales': Case(
         'test.py', _test('{work_dir}/iter_24.pth',
                          'test_cfg.pkl_data={images}/many_scales.pkl'),
-        ['many_scales.pkl', 'curr_stage=6', 'scales 0..3']),
+        ['many_scales.pkl', 'curr_stage=6', 'does not belong to',
+         'curr_stage=3', '.pkl of the same iteration']),
+    'test: pickle of another iteration': Case(
+        'test.py', _test('{work_dir}/iter_24.pth',
+                         'test_cfg.pkl_data={work_dir}/pickle/iter_12.pkl'),
+        ['iter_12.pkl (curr_stage=1', 'does not belong to', 'iter_24.pth '
+         '(curr_stage=3', 'iter_N.pkl for iter_N.pth']),
     'test: pickle with wrong shapes': Case(
         'test.py', _test('{work_dir}/iter_24.pth',
                          'test_cfg.pkl_data={images}/wrong_shape.pkl'),
-        ['wrong_shape.pkl', 'scale 2', '(1, 3, H, W)']),
+        ['wrong_shape.pkl', '(3, 30, 39)', 'does not belong to',
+         '(1, 3, 30, 39)']),
     'test: checkpoint missing': Case(
         'test.py', _test('{work_dir}/iter_99.pth'),
         ['iter_99.pth', 'does not exist']),

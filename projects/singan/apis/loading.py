@@ -16,7 +16,7 @@ from ..fileio.safe_load import load_checkpoint_file, load_pickle
 from ..interop.mmagic import checkpoint_format, from_mmagic, \
     swap_noise_channels
 from ..models.singan import SinGAN
-from ..models.test_state import TestStateError
+from ..models.test_state import TestStateError, check_same_run
 from ..registry import MODELS
 
 __all__ = ['CheckpointMismatchError', 'load_model', 'find_pickle']
@@ -172,7 +172,10 @@ def _test_state(cfg: Config, ckpt: dict, checkpoint: str,
     pkl_data = pkl_data or cfg.model.get('test_pkl_data') or (
         cfg.get('test_cfg') or {}).get('pkl_data')
     if pkl_data:
-        return load_pickle(pkl_data), pkl_data
+        state = load_pickle(pkl_data)
+        if 'singan_state' in ckpt and isinstance(state, dict):
+            check_same_run(state, ckpt['singan_state'], pkl_data, checkpoint)
+        return state, pkl_data
     if 'singan_state' in ckpt:
         return ckpt['singan_state'], checkpoint
     beside = find_pickle(checkpoint)

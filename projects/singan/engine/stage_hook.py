@@ -75,6 +75,10 @@ class SinGANStageHook(Hook):
         model.load_test_state(state['singan_state'], 'the checkpoint')
         if 'rng_state' in state:
             torch.set_rng_state(state['rng_state'])
+        cuda_states = state.get('cuda_rng_state')
+        if cuda_states and torch.cuda.is_available() and \
+                len(cuda_states) == torch.cuda.device_count():
+            torch.cuda.set_rng_state_all(cuda_states)
         runner.logger.info(
             f'Resumed at scale {model.curr_stage}, iteration '
             f'{model.schedule.local_iter(runner.iter)} of it.')
@@ -152,6 +156,8 @@ class SinGANStageHook(Hook):
         """Store the stage state and the random state in the checkpoint."""
         checkpoint['singan_state'] = self._model(runner).export_test_state()
         checkpoint['rng_state'] = torch.get_rng_state()
+        if torch.cuda.is_available() and torch.cuda.is_initialized():
+            checkpoint['cuda_rng_state'] = torch.cuda.get_rng_state_all()
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         """Check the checkpoint fits; keep its stage state for the restore."""

@@ -43,10 +43,15 @@ def read_image(path: Union[str, os.PathLike]) -> np.ndarray:
     if osp.isdir(path):
         raise ImageLoadError(f'{path!r} is a folder; give the path of one '
                              'image file.')
-    if osp.getsize(path) == 0:
-        raise ImageLoadError(f'Image file {path!r} is empty (0 bytes). '
-                             'Copy the image again.')
-    data = np.fromfile(path, dtype=np.uint8)
+    try:
+        if osp.getsize(path) == 0:
+            raise ImageLoadError(f'Image file {path!r} is empty (0 bytes). '
+                                 'Copy the image again.')
+        data = np.fromfile(path, dtype=np.uint8)
+    except OSError as err:
+        raise ImageLoadError(
+            f'Image file {path!r} cannot be read ({err.strerror}). Check its '
+            'permissions, or copy it somewhere readable.') from err
     image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
     if image is None or image.size == 0:
         raise ImageLoadError(

@@ -5,7 +5,7 @@ from typing import List, Tuple
 import numpy as np
 import torch.nn as nn
 
-__all__ = ['TestStateError', 'validate_test_state']
+__all__ = ['TestStateError', 'validate_test_state', 'check_same_run']
 
 _KEYS = ('fixed_noises', 'noise_weights', 'curr_stage')
 
@@ -62,3 +62,33 @@ def validate_test_state(state: dict, generator: nn.Module,
         raise TestStateError(f'{source} has invalid noise weights {bad}; they '
                              'must be finite and >= 0.')
     return noises, weights, stage
+
+
+def check_same_run(state: dict, reference: dict, source: str,
+                   checkpoint: str) -> None:
+    """Check a pickle against the test state saved in its checkpoint.
+
+    Our checkpoints carry the test state of their iteration; a pickle of
+    another iteration or run would sample at the wrong scale or size.
+
+    Args:
+        state (dict): The test state from the pickle.
+        reference (dict): ``checkpoint['singan_state']``.
+        source (str): The pickle's path, for the message.
+        checkpoint (str): The checkpoint's path, for the message.
+
+    Returns:
+        None
+    """
+    if any(k not in state for k in _KEYS):
+        return  # validate_test_state names the missing keys
+    shapes = [tuple(np.shape(n)) for n in state['fixed_noises']]
+    want = [tuple(np.shape(n)) for n in reference['fixed_noises']]
+    if state['curr_stage'] != reference['curr_stage'] or shapes != want:
+        raise TestStateError(
+            f'{source} (curr_stage={state["curr_stage"]}, noise shapes '
+            f'{shapes}) does not belong to {checkpoint} (curr_stage='
+            f'{reference["curr_stage"]}, noise shapes {want}). Pass the .pkl '
+            'of the same iteration (work_dir/pickle/iter_N.pkl for '
+            'iter_N.pth), or leave test_cfg.pkl_data unset to use the state '
+            'stored in the checkpoint.')
