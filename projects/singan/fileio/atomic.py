@@ -49,6 +49,9 @@ def atomic_write_bytes(data: bytes, path: Union[str, Path]) -> None:
                       'Choose a writable --work-dir.') from err
     try:
         with os.fdopen(fd, 'wb') as f:
+            # mkstemp makes the file private (0600); give it the mode a
+            # plain open() would have, so outputs stay readable by others.
+            os.fchmod(f.fileno(), _default_mode())
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
@@ -58,6 +61,13 @@ def atomic_write_bytes(data: bytes, path: Union[str, Path]) -> None:
         _remove_quietly(tmp)
         raise _write_error(path, err) from err
     _fsync_folder(folder)
+
+
+def _default_mode() -> int:
+    """``0o666`` minus the process umask, as ``open()`` would create."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def check_writable_dir(folder: Union[str, Path]) -> None:
