@@ -21,7 +21,8 @@ from typing import Callable, Dict, List, Optional
 import cv2
 import numpy as np
 import pytest
-from conftest import BALLOONS, ROOT, TINY_CONFIG, TINY_OPTIONS, TOOLS, run_tool
+from conftest import (BALLOONS, ROOT, TINY_CONFIG, TINY_OPTIONS, TOOLS,
+                      run_tool)
 
 from singan.fileio import load_checkpoint_file, load_pickle
 
@@ -97,7 +98,8 @@ CASES = {
     'image empty': Case('train.py', _data('empty.png'),
                         ['empty.png', '0 bytes', 'Copy the image again']),
     'text named .png': Case('train.py', _data('text.png'),
-                            ['text.png', 'not an image OpenCV can decode', 'Save it again']),
+                            ['text.png', 'not an image OpenCV can decode',
+                             'Save it again']),
     'truncated PNG': Case('train.py', _data('truncated.png'),
                           ['truncated.png', 'truncated', 'Save it again']),
     'image under min_size': Case(
@@ -367,7 +369,8 @@ def test_huge_image_is_scaled_down_in_bounded_memory(tmp_path):
         proc = subprocess.Popen(
             [sys.executable, osp.join(TOOLS, 'train.py'), TINY_CONFIG,
              '--work-dir', str(tmp_path / 'work'), '--cfg-options',
-             *TINY_OPTIONS, *FAST, f'train_dataloader.dataset.data_root={path}'],
+             *TINY_OPTIONS, *FAST,
+             f'train_dataloader.dataset.data_root={path}'],
             cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
             env=dict(os.environ, PYTHONHASHSEED='0', OMP_NUM_THREADS='1'))
         _, status, usage = os.wait4(proc.pid, 0)

@@ -21,7 +21,7 @@ import time
 import numpy as np
 import pytest
 import torch
-from conftest import TINY_CONFIG, TINY_OPTIONS, TOOLS, ROOT, run_tool
+from conftest import ROOT, TINY_CONFIG, TINY_OPTIONS, TOOLS
 
 from singan.fileio import load_checkpoint_file, load_pickle
 
