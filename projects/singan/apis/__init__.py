@@ -1,4 +1,22 @@
 """Python API: load a trained SinGAN and use it."""
+from .animation import animate, noise_walk, write_gif, write_mp4
+from .figures import captioned_row, to_display
+from .inputs import (RESIZE_MODES, fit_to_size, load_mask, load_reference,
+                     training_pyramid)
 from .loading import CheckpointMismatchError, find_pickle, load_model
+from .manipulations import (blend, dilate_mask, edit, harmonize, inject_image,
+                            paint_to_image, palette_of, quantize_to_palette)
+from .sampling import (check_start_scale, inject_at_scale, parse_factors,
+                       random_samples, reconstruct, scaled_sizes)
+from .super_resolution import bicubic_upscale, sr_steps, super_resolve
 
-__all__ = ['CheckpointMismatchError', 'find_pickle', 'load_model']
+__all__ = [
+    'CheckpointMismatchError', 'find_pickle', 'load_model', 'animate',
+    'noise_walk', 'write_gif', 'write_mp4', 'captioned_row', 'to_display',
+    'RESIZE_MODES', 'fit_to_size', 'load_mask', 'load_reference',
+    'training_pyramid', 'blend', 'dilate_mask', 'edit', 'harmonize',
+    'inject_image', 'paint_to_image', 'palette_of', 'quantize_to_palette',
+    'check_start_scale', 'inject_at_scale', 'parse_factors',
+    'random_samples', 'reconstruct', 'scaled_sizes', 'bicubic_upscale',
+    'sr_steps', 'super_resolve'
+]

@@ -1,0 +1,71 @@
+"""Side-by-side comparison pictures with captions (input | result)."""
+from typing import Sequence, Tuple
+
+import cv2
+import numpy as np
+import torch
+
+from ..fileio.image_io import tensor_to_image
+
+__all__ = ['to_display', 'captioned_row']
+
+#: Height of the caption band above each picture, in pixels.
+CAPTION_HEIGHT = 18
+
+
+def to_display(image, height: int) -> np.ndarray:
+    """An image (tensor or array) as uint8 RGB of the given height.
+
+    Args:
+        image (torch.Tensor | np.ndarray): ``(C, H, W)`` or ``(1, C, H, W)``
+            tensor in [-1, 1] (a 1-channel tensor is a mask in [0, 1]), or an
+            ``(H, W, 3)`` uint8 array.
+        height (int): Display height; nearest-neighbour scaling keeps pixels
+            visible.
+
+    Returns:
+        np.ndarray: ``(height, W', 3)`` uint8.
+    """
+    if isinstance(image, torch.Tensor):
+        image = image[0] if image.dim() == 4 else image
+        if image.shape[0] == 1:  # mask in [0, 1] -> [-1, 1]
+            image = image * 2 - 1
+        image = tensor_to_image(image)
+    scale = height / image.shape[0]
+    width = max(1, round(image.shape[1] * scale))
+    return cv2.resize(image, (width, height),
+                      interpolation=cv2.INTER_NEAREST)
+
+
+def captioned_row(items: Sequence[Tuple[str, object]], height: int = 0,
+                  pad: int = 4) -> np.ndarray:
+    """Pictures side by side, each with its caption above it.
+
+    Args:
+        items (Sequence[tuple[str, image]]): ``(caption, image)`` pairs; see
+            :func:`to_display` for the image types.
+        height (int): Display height of every picture; 0: the tallest.
+        pad (int): White gap between pictures.
+
+    Returns:
+        np.ndarray: ``(CAPTION_HEIGHT + height + pad, W, 3)`` uint8 RGB.
+    """
+    if not height:
+        height = max(_height(im) for _, im in items)
+    panels = []
+    for caption, image in items:
+        picture = to_display(image, height)
+        band = np.full((CAPTION_HEIGHT, picture.shape[1], 3), 255, np.uint8)
+        cv2.putText(band, caption, (2, CAPTION_HEIGHT - 5),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1, cv2.LINE_AA)
+        panels.append(np.concatenate([band, picture], axis=0))
+        panels.append(np.full((panels[-1].shape[0], pad, 3), 255, np.uint8))
+    row = np.concatenate(panels[:-1], axis=1)
+    return np.pad(row, ((0, pad), (0, 0), (0, 0)), constant_values=255)
+
+
+def _height(image) -> int:
+    """Pixel height of a tensor or array image."""
+    if isinstance(image, torch.Tensor):
+        return int(image.shape[-2])
+    return int(image.shape[0])

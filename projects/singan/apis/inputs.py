@@ -1,0 +1,150 @@
+"""Inputs of the applications: the training image, references and masks.
+
+Every image an application takes (a pasted or edited copy, a painting, a
+mask) is put onto the finest size of the trained pyramid here, so the
+manipulations themselves only see tensors of the right shape. An input whose
+aspect ratio differs from the training image's is refused unless the caller
+chooses how to fit it (``resize='stretch'`` or ``'crop'``): a silent stretch
+would give a plausible-looking but wrong result.
+"""
+from typing import List, Sequence, Union
+
+import cv2
+import numpy as np
+import torch
+from mmengine.config import Config
+
+from ..datasets.singan_dataset import SinGANDataset
+from ..fileio.image_io import read_image, to_unit_range
+
+__all__ = [
+    'RESIZE_MODES', 'training_pyramid', 'fit_to_size', 'load_reference',
+    'load_mask'
+]
+
+#: How an input of another aspect ratio is fitted: refuse, stretch, or crop
+#: its centre to the training aspect ratio first.
+RESIZE_MODES = ('none', 'stretch', 'crop')
+#: Relative aspect-ratio difference still taken as "the same" (capping the
+#: training image to ``max_size`` rounds its sides by up to half a pixel).
+ASPECT_TOLERANCE = 0.02
+
+
+def training_pyramid(cfg: Union[str, Config],
+                     sizes: Sequence[Sequence[int]]) -> List[torch.Tensor]:
+    """The real images the model was trained on, coarsest first.
+
+    Args:
+        cfg (str | Config): The training config (its ``train_dataloader``
+            names the image and the pyramid settings).
+        sizes (Sequence[Sequence[int]]): ``(H, W)`` per scale of the loaded
+            model (``model.sizes``), to check that the config still matches.
+
+    Returns:
+        list[torch.Tensor]: ``(1, 3, H_s, W_s)`` tensors in [-1, 1], RGB.
+    """
+    cfg = Config.fromfile(cfg) if isinstance(cfg, str) else cfg
+    dataset_cfg = dict(cfg.train_dataloader.dataset)
+    dataset_cfg.pop('type', None)
+    dataset = SinGANDataset(**dataset_cfg)
+    reals = dataset.pyramid()
+    found = [tuple(r.shape[-2:]) for r in reals]
+    if found != [tuple(s) for s in sizes]:
+        raise ValueError(
+            f'The config\'s image {dataset.data_root} gives a pyramid of '
+            f'sizes {found}, but the checkpoint was trained with '
+            f'{[tuple(s) for s in sizes]}. Use the config (and image) the '
+            'model was trained with.')
+    return reals
+
+
+def _crop_to_aspect(image: np.ndarray, aspect: float) -> np.ndarray:
+    """Centre crop of an ``HWC`` array to width / height = ``aspect``."""
+    height, width = image.shape[:2]
+    if width / height > aspect:
+        new_w = max(1, round(height * aspect))
+        left = (width - new_w) // 2
+        return image[:, left:left + new_w]
+    new_h = max(1, round(width / aspect))
+    top = (height - new_h) // 2
+    return image[top:top + new_h]
+
+
+def fit_to_size(image: np.ndarray, size: Sequence[int], resize: str = 'none',
+                name: str = 'the input') -> np.ndarray:
+    """Check the aspect ratio of an ``HWC`` array and fit it to ``size``.
+
+    Args:
+        image (np.ndarray): ``(h, w, C)`` array, any dtype.
+        size (Sequence[int]): Target ``(H, W)``.
+        resize (str): One of :data:`RESIZE_MODES`. ``'none'`` refuses an
+            input whose aspect ratio differs from ``size``'s.
+        name (str): What the input is, for the error message.
+
+    Returns:
+        np.ndarray: float32 ``(H, W, C)`` array (area or cubic interpolation).
+    """
+    if resize not in RESIZE_MODES:
+        raise ValueError(f'resize={resize!r}: use one of {list(RESIZE_MODES)}.')
+    height, width = image.shape[:2]
+    aspect = size[1] / size[0]
+    if abs((width / height) / aspect - 1) > ASPECT_TOLERANCE:
+        if resize == 'none':
+            raise ValueError(
+                f'{name} is {width}x{height} (WxH), aspect ratio '
+                f'{width / height:.3f}, but the model\'s image is '
+                f'{size[1]}x{size[0]} ({aspect:.3f}). Give an input of the '
+                'same aspect ratio, or choose --resize stretch (distort it) '
+                'or --resize crop (cut its centre).')
+        if resize == 'crop':
+            image = _crop_to_aspect(image, aspect)
+    shrink = image.shape[0] > size[0]
+    out = cv2.resize(image.astype(np.float32), (size[1], size[0]),
+                     interpolation=cv2.INTER_AREA if shrink else
+                     cv2.INTER_CUBIC)
+    return out.reshape(size[0], size[1], -1)
+
+
+def load_reference(path: str, size: Sequence[int], resize: str = 'none',
+                   name: str = 'reference') -> torch.Tensor:
+    """Read an RGB input image and put it onto the model's finest size.
+
+    Grey and RGBA files load as in training (:func:`read_image`).
+
+    Args:
+        path (str): Image file.
+        size (Sequence[int]): ``(H, W)`` of the model's finest scale.
+        resize (str): See :func:`fit_to_size`.
+        name (str): What the image is, for error messages.
+
+    Returns:
+        torch.Tensor: ``(1, 3, H, W)`` in [-1, 1].
+    """
+    image = read_image(path)
+    fitted = fit_to_size(image, size, resize, f'The {name} {path!r}')
+    unit = to_unit_range(fitted, image.dtype)  # (H, W, 3) in [-1, 1]
+    return torch.from_numpy(unit).permute(2, 0, 1)[None].contiguous()
+
+
+def load_mask(path: str, size: Sequence[int], resize: str = 'none') -> \
+        torch.Tensor:
+    """Read a mask (white: the region to change) as a binary tensor.
+
+    Args:
+        path (str): Image file; any channels, any bit depth.
+        size (Sequence[int]): ``(H, W)`` of the model's finest scale.
+        resize (str): See :func:`fit_to_size`.
+
+    Returns:
+        torch.Tensor: ``(1, 1, H, W)`` of 0.0 and 1.0.
+    """
+    image = read_image(path)
+    peak = float(np.iinfo(image.dtype).max)
+    grey = image.astype(np.float32).mean(axis=2, keepdims=True) / peak
+    fitted = fit_to_size(grey, size, resize, f'The mask {path!r}')
+    binary = (fitted[:, :, 0] > 0.5).astype(np.float32)
+    if not binary.any():
+        raise ValueError(f'The mask {path!r} is empty (no pixel above half '
+                         'brightness): paint the region to change white.')
+    return torch.from_numpy(binary)[None, None]
+
