@@ -1,0 +1,12 @@
+# SinGAN on stone.png for editing (docs/applications.md).
+# Small CPU schedule: finest scale 128 px, 250 iterations per scale.
+_base_ = ['./_base_/singan.py']
+
+iters_per_scale = 250
+model = dict(
+    iters_per_scale=iters_per_scale,
+    lr_scheduler_args=dict(milestones=[int(iters_per_scale * 0.8)]))
+train_dataloader = dict(
+    dataset=dict(data_root='data/singan/stone.png', max_size=128))
+default_hooks = dict(
+    logger=dict(interval=50), checkpoint=dict(interval=iters_per_scale))
