@@ -264,3 +264,20 @@ def test_missing_checkpoint_gives_one_line(tiny_run):
     assert proc.returncode == 2
     assert proc.stderr.strip().endswith(
         "The checkpoint 'nope.pth' does not exist. Check the path.")
+
+
+def test_grey_mask_and_rgba_reference_load(tiny, tmp_path):
+    model, _, real = tiny
+    height, width = model.sizes[-1]
+    grey = np.zeros((height, width), np.uint16)
+    grey[5:15, 5:25] = 65535
+    cv2.imwrite(str(tmp_path / 'grey.png'), grey)
+    rgba = np.full((height * 2, width * 2, 4), 200, np.uint8)
+    cv2.imwrite(str(tmp_path / 'rgba.png'), rgba)
+    mask = apis.load_mask(str(tmp_path / 'grey.png'), (height, width))
+    assert mask.sum() == 10 * 20
+    reference = apis.load_reference(str(tmp_path / 'rgba.png'),
+                                    (height, width))
+    assert reference.shape == real.shape
+    assert torch.allclose(reference, torch.full_like(reference,
+                                                     200 / 255 * 2 - 1))
