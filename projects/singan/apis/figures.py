@@ -11,6 +11,8 @@ __all__ = ['to_display', 'captioned_row']
 
 #: Height of the caption band above each picture, in pixels.
 CAPTION_HEIGHT = 18
+#: Smallest display height: tiny pictures are enlarged (nearest neighbour).
+MIN_HEIGHT = 96
 
 
 def to_display(image, height: int) -> np.ndarray:
@@ -44,24 +46,34 @@ def captioned_row(items: Sequence[Tuple[str, object]], height: int = 0,
     Args:
         items (Sequence[tuple[str, image]]): ``(caption, image)`` pairs; see
             :func:`to_display` for the image types.
-        height (int): Display height of every picture; 0: the tallest.
+        height (int): Display height of every picture; 0: the tallest
+            (at least ``MIN_HEIGHT``).
         pad (int): White gap between pictures.
 
     Returns:
         np.ndarray: ``(CAPTION_HEIGHT + height + pad, W, 3)`` uint8 RGB.
     """
     if not height:
-        height = max(_height(im) for _, im in items)
+        height = max(MIN_HEIGHT, max(_height(im) for _, im in items))
     panels = []
     for caption, image in items:
         picture = to_display(image, height)
         band = np.full((CAPTION_HEIGHT, picture.shape[1], 3), 255, np.uint8)
-        cv2.putText(band, caption, (2, CAPTION_HEIGHT - 5),
-                    cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1, cv2.LINE_AA)
+        _put_caption(band, caption)
         panels.append(np.concatenate([band, picture], axis=0))
         panels.append(np.full((panels[-1].shape[0], pad, 3), 255, np.uint8))
     row = np.concatenate(panels[:-1], axis=1)
     return np.pad(row, ((0, pad), (0, 0), (0, 0)), constant_values=255)
+
+
+def _put_caption(band: np.ndarray, caption: str) -> None:
+    """Write ``caption`` into ``band``, shrinking the font to fit."""
+    font, scale = cv2.FONT_HERSHEY_SIMPLEX, 0.4
+    while scale > 0.25 and cv2.getTextSize(caption, font, scale,
+                                           1)[0][0] > band.shape[1] - 4:
+        scale -= 0.05
+    cv2.putText(band, caption, (2, CAPTION_HEIGHT - 5), font, scale,
+                (0, 0, 0), 1, cv2.LINE_AA)
 
 
 def _height(image) -> int:
