@@ -85,7 +85,8 @@ def fit_to_size(image: np.ndarray, size: Sequence[int], resize: str = 'none',
         np.ndarray: float32 ``(H, W, C)`` array (area or cubic interpolation).
     """
     if resize not in RESIZE_MODES:
-        raise ValueError(f'resize={resize!r}: use one of {list(RESIZE_MODES)}.')
+        raise ValueError(
+            f'resize={resize!r}: use one of {list(RESIZE_MODES)}.')
     height, width = image.shape[:2]
     aspect = size[1] / size[0]
     if abs((width / height) / aspect - 1) > ASPECT_TOLERANCE:
