@@ -381,6 +381,7 @@ def test_huge_image_is_scaled_down_in_bounded_memory(tmp_path):
     assert 'huge.png is 8000x6000; scaled down so its long side is ' \
            'max_size=32' in log
     peak_mb = usage.ru_maxrss / 1024  # kilobytes on Linux
+    print(f'peak memory of the run: {peak_mb:.0f} MB')
     assert peak_mb < 1536, f'peak memory {peak_mb:.0f} MB'
     state = load_pickle(tmp_path / 'work' / 'pickle' / 'iter_2.pkl')
     assert state['fixed_noises'][-1].shape[-2:] == (24, 32)
