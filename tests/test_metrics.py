@@ -1,4 +1,6 @@
 """Known-answer tests of the sample-quality measures (singan.evaluation)."""
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -13,7 +15,7 @@ from singan.fileio import read_image
 from singan.fileio.image_io import to_unit_range
 from singan.ops.pyramid import resize_image
 
-from conftest import BALLOONS
+from conftest import BALLOONS, run_tool
 
 
 @pytest.fixture(scope='module')
@@ -138,3 +140,17 @@ def _build_evaluator() -> Evaluator:
         dict(type='ReconstructionRMSE'),
         dict(type='SIFID', inception_path='/nonexistent/inception.pth')
     ])
+
+
+def test_evaluate_tool_on_tiny_run(tiny_run, tmp_path):
+    out = tmp_path / 'metrics.json'
+    grid = tmp_path / 'grid.png'
+    run_tool('evaluate.py', tiny_run.config, tiny_run.checkpoint,
+             '--num-samples', '4', '--out', str(out), '--grid', str(grid),
+             '--cfg-options', *tiny_run.options)
+    result = json.loads(out.read_text())
+    assert result['size'] == [36, 48]
+    assert {'swd_36', 'swd_18', 'swd_avg', 'diversity',
+            'recon_rmse', 'sifid_unavailable'} <= set(result)
+    assert 0 < result['diversity'] < 5 and result['recon_rmse'] > 0
+    assert grid.is_file()
