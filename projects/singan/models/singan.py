@@ -6,6 +6,7 @@ new scale begins. Everything that changes between scales (current stage,
 fixed noises, noise amplitudes) lives here as explicit state, exported with
 :meth:`export_test_state` and restored with :meth:`load_test_state`.
 """
+from contextlib import contextmanager
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
@@ -25,6 +26,21 @@ __all__ = ['SinGAN']
 #: mmagic config keys that have no meaning here (see docs/mmagic.md).
 _IGNORED_MMAGIC_KEYS = ('fixed_noise_with_pad', 'first_fixed_noises_ch',
                         'test_cfg', 'train_cfg', 'ema_confg')
+
+
+@contextmanager
+def _threads_for(real: torch.Tensor, single_thread_pixels: int):
+    """One torch thread for a small CPU scale, restored afterwards."""
+    before = torch.get_num_threads()
+    small = real.device.type == 'cpu' and \
+        real.shape[-2] * real.shape[-1] < single_thread_pixels
+    if small and before > 1:
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != before:
+            torch.set_num_threads(before)
 
 
 @MODELS.register_module()
@@ -48,6 +64,10 @@ class SinGAN(BaseModel):
         test_pkl_data (str, optional): Pickle of fixed noises and noise
             amplitudes used by ``tools/test.py`` (mmagic's key).
         data_preprocessor (dict, optional): ``None``: move data to device.
+        single_thread_pixels (int): Scales of fewer pixels (H x W) train on
+            one CPU thread: their small convolutions are slower on two
+            threads, and stall when other processes share the cores
+            (docs/speed.md). 0: never. Defaults to 4096.
         init_cfg (dict, optional): Unused; blocks initialise themselves.
     """
 
@@ -64,6 +84,7 @@ class SinGAN(BaseModel):
                  recon_weight: float = 10.0,
                  test_pkl_data: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
+                 single_thread_pixels: int = 4096,
                  init_cfg: Optional[dict] = None,
                  **kwargs) -> None:
         unknown = set(kwargs) - set(_IGNORED_MMAGIC_KEYS)
@@ -88,6 +109,7 @@ class SinGAN(BaseModel):
         self.gp_weight = gp_weight
         self.recon_weight = recon_weight
         self.test_pkl_data = test_pkl_data
+        self.single_thread_pixels = single_thread_pixels
         self.curr_stage = -1
         self.fixed_noises: List[torch.Tensor] = []
         self.noise_weights: List[float] = []
@@ -157,12 +179,23 @@ class SinGAN(BaseModel):
         return upsample(recon, size, self.generator.align_corners)
 
     @torch.no_grad()
-    def _random_from_below(self, stage: int) -> torch.Tensor:
-        """A random sample of the scales below ``stage``, at its size."""
+    def _random_from_below(self, stage: int, num: int = 1) -> torch.Tensor:
+        """Random samples of the scales below ``stage``, at its size.
+
+        Args:
+            stage (int): The scale the samples are input to.
+            num (int): Number of independent samples, drawn in one batch.
+                The finished scales run in eval mode, so a batch of ``num``
+                equals ``num`` separate calls.
+
+        Returns:
+            torch.Tensor: ``(num, C, H, W)``.
+        """
         if stage == 0:
-            return torch.zeros_like(self._recon_prev)
+            return torch.zeros_like(self._recon_prev).expand(
+                num, -1, -1, -1).contiguous()
         sample = run_cascade(self.generator.blocks[:stage], [None] * stage,
-                             self.noise_weights, self.sizes,
+                             self.noise_weights, self.sizes, num=num,
                              align_corners=self.generator.align_corners)
         return upsample(sample, self.sizes[stage],
                         self.generator.align_corners)
@@ -187,21 +220,32 @@ class SinGAN(BaseModel):
                                'SinGANStageHook in custom_hooks.')
         data = self.data_preprocessor(data, True)
         real = data[f'real_scale{stage}']
+        with _threads_for(real, self.single_thread_pixels):
+            log_vars = self._iteration(stage, real, optim_wrapper)
+        log_vars['scale'] = torch.tensor(float(stage))
+        return log_vars
+
+    def _iteration(self, stage: int, real: torch.Tensor,
+                   optim_wrapper: OptimWrapperDict) -> dict:
+        """The critic steps, then the generator steps, of one iteration."""
         channels = 1 if stage == 0 else real.shape[1]
-        # The authors draw the noise once per iteration, the input from the
-        # coarser scales once per critic step.
+        # The authors draw the noise once per iteration and the input from
+        # the coarser scales once per critic step: all those inputs are
+        # drawn here in one batch (the frozen scales run in eval mode, so
+        # the batch changes no result); the generator steps reuse the last.
         noise = draw_noise(1, channels, real.shape[-2:], real.device)
+        steps = self.schedule.discriminator_steps
+        prevs = self._random_from_below(stage, num=max(steps, 1))
         log_vars = {}
-        for _ in range(self.schedule.discriminator_steps):
-            prev = self._random_from_below(stage)
+        for step in range(steps):
             log_vars.update(
-                self._discriminator_step(real, noise, prev,
+                self._discriminator_step(real, noise, prevs[step:step + 1],
                                          optim_wrapper[f'discriminator_{stage}']))
+        prev = prevs[-1:]
         for _ in range(self.schedule.generator_steps):
             log_vars.update(
                 self._generator_step(real, noise, prev,
                                      optim_wrapper[f'generator_{stage}']))
-        log_vars['scale'] = torch.tensor(float(stage))
         return log_vars
 
     def _fake(self, noise: torch.Tensor, prev: torch.Tensor) -> torch.Tensor:
