@@ -1,0 +1,29 @@
+# Fast preset: ConSinGAN-style training of balloons.png (Hinz et al., WACV
+# 2021): the last 3 generator scales train together (learning rate x0.1 per
+# scale below the current), 6 scales instead of 9 (scale_factor_init 0.6) and
+# 400 iterations per scale instead of 2000. Same networks, losses and pickle
+# layout as configs/singan/singan_balloons.py; tools/test.py samples it.
+# Speed and quality against the paper schedule: docs/speed.md.
+_base_ = ['./_base_/singan.py']
+
+custom_imports = dict(
+    imports=['singan', 'singan.models.consingan'],
+    allow_failed_imports=False)
+
+num_scales = None  # 5 for balloons.png at these settings
+iters_per_scale = 400
+model = dict(
+    type='ConSinGAN',
+    num_concurrent=3,
+    lr_scale=0.1,
+    num_scales=num_scales,
+    iters_per_scale=iters_per_scale,
+    lr_scheduler_args=dict(milestones=[int(iters_per_scale * 0.8)]))
+train_dataloader = dict(
+    dataset=dict(
+        data_root='data/singan/balloons.png',
+        max_size=250,
+        scale_factor_init=0.6))
+default_hooks = dict(
+    logger=dict(interval=100),
+    checkpoint=dict(interval=iters_per_scale))
