@@ -43,6 +43,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--seed', type=int, default=0, help='noise seed')
     parser.add_argument('--device', default=None,
                         help="'cpu' or 'cuda' (default: cuda if available)")
+    parser.add_argument('--display-height', type=int, default=0,
+                        help='height of each picture in comparison.png '
+                        '(default: the tallest, at least 96)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings')
 
@@ -128,6 +131,7 @@ class App:
             osp.splitext(osp.basename(args.config))[0], args.command)
         self.rng = torch.Generator(device=device).manual_seed(args.seed)
         self._real = None
+        self.display_height = args.display_height
 
     @property
     def real(self) -> torch.Tensor:
@@ -153,7 +157,8 @@ class App:
     def finish(self, items, extra=()) -> None:
         """Write the comparison and print where everything is."""
         rows = items if isinstance(items[0], list) else [items]
-        picture = _stack([apis.captioned_row(row) for row in rows])
+        picture = _stack(
+            [apis.captioned_row(row, self.display_height) for row in rows])
         print(f'Comparison: {self.save("comparison.png", picture)}')
         for line in extra:
             print(line)
@@ -218,8 +223,9 @@ def _masked(app: App, args, function, noun: str) -> None:
     path = app.save(f'{noun}.png', result)
     app.save(f'{noun}_unmasked.png', raw)
     app.save('mask_dilated.png', soft[0] * 2 - 1)
-    app.finish([('input', given), ('mask', mask),
-                (f'{noun}, scale {n}', result)], [f'Result: {path}'])
+    app.finish([('training image', app.real), ('input', given),
+                ('mask', mask), (f'{noun}, scale {n}', result)],
+               [f'Result: {path}'])
 
 
 def cmd_harmonize(app: App, args) -> None:
