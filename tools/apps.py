@@ -154,11 +154,13 @@ class App:
         save_image(image, path)
         return osp.abspath(path)
 
-    def finish(self, items, extra=()) -> None:
+    def finish(self, items, extra=(), same_scale=False) -> None:
         """Write the comparison and print where everything is."""
         rows = items if isinstance(items[0], list) else [items]
-        picture = _stack(
-            [apis.captioned_row(row, self.display_height) for row in rows])
+        picture = _stack([
+            apis.captioned_row(row, self.display_height,
+                               same_scale=same_scale) for row in rows
+        ])
         print(f'Comparison: {self.save("comparison.png", picture)}')
         for line in extra:
             print(line)
@@ -180,7 +182,7 @@ def cmd_sample(app: App, args) -> None:
     items = [('training image', app.real)] + [
         (f'sample {i} ({args.factors})', s) for i, s in enumerate(samples[:4])]
     app.finish(items, [f'{len(paths)} samples of {tuple(samples.shape[-2:])}'
-                       f' (HxW): {osp.dirname(paths[0])}'])
+                       f' (HxW): {osp.dirname(paths[0])}'], same_scale=True)
 
 
 def cmd_inject(app: App, args) -> None:

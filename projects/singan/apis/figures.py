@@ -40,7 +40,7 @@ def to_display(image, height: int) -> np.ndarray:
 
 
 def captioned_row(items: Sequence[Tuple[str, object]], height: int = 0,
-                  pad: int = 4) -> np.ndarray:
+                  pad: int = 4, same_scale: bool = False) -> np.ndarray:
     """Pictures side by side, each with its caption above it.
 
     Args:
@@ -49,15 +49,23 @@ def captioned_row(items: Sequence[Tuple[str, object]], height: int = 0,
         height (int): Display height of every picture; 0: the tallest
             (at least ``MIN_HEIGHT``).
         pad (int): White gap between pictures.
+        same_scale (bool): Scale every picture by the same factor (the one
+            that brings the tallest to ``height``) instead of bringing each
+            to ``height``, so their sizes compare (e.g. samples of another
+            size than the training image); shorter ones are padded.
 
     Returns:
         np.ndarray: ``(CAPTION_HEIGHT + height + pad, W, 3)`` uint8 RGB.
     """
-    if not height:
-        height = max(MIN_HEIGHT, max(_height(im) for _, im in items))
+    tallest = max(_height(im) for _, im in items)
+    height = height or max(MIN_HEIGHT, tallest)
     panels = []
     for caption, image in items:
-        picture = to_display(image, height)
+        own = round(_height(image) * height / tallest) if same_scale \
+            else height
+        picture = to_display(image, own)
+        picture = np.pad(picture, ((0, height - own), (0, 0), (0, 0)),
+                         constant_values=255)
         band = np.full((CAPTION_HEIGHT, picture.shape[1], 3), 255, np.uint8)
         _put_caption(band, caption)
         panels.append(np.concatenate([band, picture], axis=0))
