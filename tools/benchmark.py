@@ -51,6 +51,9 @@ def parse_args() -> argparse.Namespace:
                         help='torch CPU threads (default: torch default)')
     parser.add_argument('--flops', action='store_true',
                         help='count FLOPs of one extra iteration per scale')
+    parser.add_argument('--profile', type=int, default=0, metavar='N',
+                        help='print the N ops of most self CPU time of one '
+                        'extra iteration per scale (torch.profiler)')
     parser.add_argument('--ceiling-gflops', type=float,
                         default=DEFAULT_CEILING_GFLOPS,
                         help='machine ceiling printed next to GFLOP/s')
@@ -112,6 +115,14 @@ def time_scale(model, optim, data: dict, args, device: str) -> Dict:
             model.train_step(data, optim)
         gflop = counter.total / 1e9
         result.update(gflop=gflop, gflops_per_s=gflop / result['median_s'])
+    if args.profile:
+        from torch.profiler import ProfilerActivity, profile
+        with profile(activities=[ProfilerActivity.CPU]) as prof:
+            model.train_step(data, optim)
+        top = prof.key_averages().table(sort_by='self_cpu_time_total',
+                                        row_limit=args.profile)
+        print(top)
+        result['profile'] = top
     return result
 
 
