@@ -247,7 +247,7 @@ def cmd_paint2image(app: App, args) -> None:
     result, injected = apis.paint_to_image(app.model, painting, n, real,
                                            args.quantize, app.rng)
     path = app.save('paint2image.png', result)
-    items = [('painting', painting)]
+    items = [('training image', app.real), ('painting', painting)]
     if args.quantize is not None:
         app.save('painting_quantized.png', injected)
         items.append((f'quantized, k={args.quantize}', injected))
