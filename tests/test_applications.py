@@ -1,4 +1,5 @@
 """Applications on a tiny trained SinGAN: Python API and tools/apps.py."""
+import argparse
 import os.path as osp
 
 import cv2
@@ -15,11 +16,11 @@ from singan.fileio import read_image, save_image
 
 def _cfg(run) -> Config:
     """The tiny run's config with its ``--cfg-options`` applied."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    options = parser.parse_args(['--cfg-options', *run.options]).cfg_options
     cfg = Config.fromfile(run.config)
-    cfg.merge_from_dict({
-        key: DictAction._parse_iterable(value)
-        for key, value in (o.split('=', 1) for o in run.options)
-    })
+    cfg.merge_from_dict(options)
     return cfg
 
 
