@@ -1,4 +1,4 @@
-"""The fast preset (ConSinGAN-style concurrent training) and the faster path."""
+"""The fast preset (ConSinGAN-style training) and the faster path."""
 import os.path as osp
 
 import pytest

@@ -56,8 +56,8 @@ def test_swd_identical_is_noise_floor_and_seeded(real):
     assert set(same) == {'swd_96', 'swd_48', 'swd_24', 'swd_avg'}
     assert same == multiscale_swd(real, real.repeat(8, 1, 1, 1), seed=1)
     assert multiscale_swd(real, real.repeat(8, 1, 1, 1), seed=2) != same
-    noisy = real + 0.1 * torch.randn(8, *real.shape[1:],
-                                     generator=torch.Generator().manual_seed(0))
+    g = torch.Generator().manual_seed(0)
+    noisy = real + 0.1 * torch.randn(8, *real.shape[1:], generator=g)
     noise = multiscale_swd(real, noisy, seed=1)
     # Noise is fine detail: the finest level rises far above the floor,
     # the coarsest stays at it.

@@ -1,4 +1,4 @@
-"""Time SinGAN training per scale: seconds per paper iteration, memory, GFLOP/s.
+"""Time SinGAN training per scale: s per iteration, memory, GFLOP/s.
 
     python tools/benchmark.py configs/singan/singan_balloons.py \
         --out benchmarks/cpu_paper.json

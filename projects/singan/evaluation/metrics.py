@@ -6,7 +6,8 @@ size), and computes its measure over all of them in ``compute_metrics``.
 ``ReconstructionRMSE`` reads ``recon_img`` instead of ``fake_img``. Build
 them through ``mmengine.evaluator.Evaluator`` as ``tools/evaluate.py`` does::
 
-    evaluator = Evaluator([dict(type='SinGANSWD'), dict(type='PixelDiversity')])
+    evaluator = Evaluator([dict(type='SinGANSWD'),
+                           dict(type='PixelDiversity')])
     evaluator.process([dict(fake_img=s, gt_img=real) for s in samples])
     evaluator.evaluate(len(samples))
 """
@@ -109,7 +110,14 @@ class SIFID(_SampleMetric):
         self.dims = dims
 
     def compute_metrics(self, results: list) -> dict:
-        """``sifid``, ``sifid_std``, ``sifid_dims``; or ``sifid_unavailable``."""
+        """``sifid``, ``sifid_std``, ``sifid_dims`` or ``sifid_unavailable``.
+
+        Args:
+            results (list): The collected ``(image, gt_img)`` pairs.
+
+        Returns:
+            dict: The metric values.
+        """
         path = self.inception_path
         if not path or not osp.isfile(path):
             print(f'SIFID unavailable: no Inception-v3 weights file '

@@ -70,7 +70,7 @@ class InceptionStem(nn.Module):
         self.eval()
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        """Features ``(N, dims, h, w)`` of images ``(N, 3, H, W)`` in [-1, 1]."""
+        """Features ``(N, dims, h, w)`` of images ``(N, 3, H, W)``, [-1, 1]."""
         x = F.interpolate(images, size=(299, 299), mode='bilinear',
                           align_corners=False)
         for name in self.order:

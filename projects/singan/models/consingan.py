@@ -21,16 +21,15 @@ from mmengine.optim import OptimWrapperDict
 
 from ..ops.cascade import run_cascade, upsample
 from ..ops.losses import reconstruction_loss
-from ..ops.noise import draw_noise
 from ..registry import MODELS
-from .singan import SinGAN, _threads_for
+from .singan import SinGAN
 
 __all__ = ['ConSinGAN']
 
 
 @MODELS.register_module()
 class ConSinGAN(SinGAN):
-    """SinGAN with the last ``num_concurrent`` generator scales trained together.
+    """SinGAN whose last ``num_concurrent`` generator scales train together.
 
     Args:
         num_concurrent (int): Generator scales trained at once (>= 1; 1 is

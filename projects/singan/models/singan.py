@@ -239,8 +239,9 @@ class SinGAN(BaseModel):
         log_vars = {}
         for step in range(steps):
             log_vars.update(
-                self._discriminator_step(real, noise, prevs[step:step + 1],
-                                         optim_wrapper[f'discriminator_{stage}']))
+                self._discriminator_step(
+                    real, noise, prevs[step:step + 1],
+                    optim_wrapper[f'discriminator_{stage}']))
         prev = prevs[-1:]
         for _ in range(self.schedule.generator_steps):
             log_vars.update(
