@@ -1,12 +1,6 @@
 # SinGAN on cows.png for paint-to-image (docs/applications.md).
-# Small CPU schedule: finest scale 96 px, 120 iterations per scale.
-_base_ = ['./_base_/singan.py']
+# Small CPU schedule (_base_/singan_app.py): finest scale 96 px, 120
+# iterations per scale.
+_base_ = ['./_base_/singan_app.py']
 
-iters_per_scale = 120
-model = dict(
-    iters_per_scale=iters_per_scale,
-    lr_scheduler_args=dict(milestones=[int(iters_per_scale * 0.8)]))
-train_dataloader = dict(
-    dataset=dict(data_root='data/singan/cows.png', max_size=96))
-default_hooks = dict(
-    logger=dict(interval=40), checkpoint=dict(interval=iters_per_scale))
+train_dataloader = dict(dataset=dict(data_root='data/singan/cows.png'))

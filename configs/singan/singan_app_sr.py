@@ -2,19 +2,13 @@
 # As the authors' SR.py: the ratio between scales is 2^(-1/3) (~0.794) so
 # that x4 is a few applications of the finest generator (the exact per-step
 # ratio comes from the trained sizes), and the reconstruction weight
-# (alpha) is 100. Small CPU schedule: the 80x120 image is capped to 96 px
-# (64x96; the authors train on it at full size), 120 iterations per scale.
-_base_ = ['./_base_/singan.py']
+# (alpha) is 100. Small CPU schedule (_base_/singan_app.py): the 80x120
+# image is capped to 96 px (64x96; the authors train on it at full size),
+# 120 iterations per scale.
+_base_ = ['./_base_/singan_app.py']
 
-iters_per_scale = 120
-model = dict(
-    iters_per_scale=iters_per_scale,
-    recon_weight=100.0,
-    lr_scheduler_args=dict(milestones=[int(iters_per_scale * 0.8)]))
+model = dict(recon_weight=100.0)
 train_dataloader = dict(
     dataset=dict(
         data_root='data/singan/33039_LR.png',
-        max_size=96,
         scale_factor_init=0.5**(1 / 3)))
-default_hooks = dict(
-    logger=dict(interval=40), checkpoint=dict(interval=iters_per_scale))
