@@ -1,7 +1,7 @@
 # Fast preset: ConSinGAN-style training of balloons.png (Hinz et al., WACV
 # 2021): the last 3 generator scales train together (learning rate x0.1 per
 # scale below the current), 6 scales instead of 9 (scale_factor_init 0.6) and
-# 300 iterations per scale instead of 2000. Same networks, losses and pickle
+# 270 iterations per scale instead of 2000. Same networks, losses and pickle
 # layout as configs/singan/singan_balloons.py; tools/test.py samples it.
 # Speed and quality against the paper schedule: docs/speed.md.
 _base_ = ['./_base_/singan.py']
@@ -11,7 +11,7 @@ custom_imports = dict(
     allow_failed_imports=False)
 
 num_scales = None  # 5 for balloons.png at these settings
-iters_per_scale = 300
+iters_per_scale = 270
 model = dict(
     type='ConSinGAN',
     num_concurrent=3,
