@@ -10,7 +10,9 @@ import pytest
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TOOLS = osp.join(ROOT, 'tools')
 BALLOONS = osp.join(ROOT, 'data', 'singan', 'balloons.png')
-SHARED = osp.join(osp.dirname(ROOT), 'shared')
+#: Files written by mmagic 1.2.0's own SinGAN code (see its README.md).
+MMAGIC_FIXTURE = osp.join(ROOT, 'tests', 'fixtures',
+                          'mmagic_singan_balloons_tiny')
 
 sys.path.insert(0, osp.join(ROOT, 'projects'))
 

@@ -4,7 +4,7 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, SHARED, run_tool
+from conftest import MMAGIC_FIXTURE, ROOT, run_tool
 from mmengine.config import Config
 
 from singan.apis import CheckpointMismatchError, load_model
@@ -15,7 +15,7 @@ from singan.interop import (checkpoint_format, swap_noise_channels,
 from singan.models.discriminator import SinGANMultiScaleDiscriminator
 from singan.models.generator import SinGANMultiScaleGenerator
 
-FIXTURE = osp.join(SHARED, 'fixtures', 'mmagic_singan_balloons_tiny')
+FIXTURE = MMAGIC_FIXTURE
 CKPT = osp.join(FIXTURE, 'mmagic_singan.pth')
 PKL = osp.join(FIXTURE, 'mmagic_singan.pkl')
 COMPAT = osp.join(ROOT, 'configs', 'singan', 'mmagic_compat', 'singan',

@@ -3,7 +3,7 @@
 A file that asks the unpickler for a callable (``os.system``, ``eval``, a
 ``getattr`` chain) must be refused before anything from it runs; the check
 is a marker file the payload would create. Legitimate files in mmagic's
-layout (``../shared/fixtures/mmagic_singan_balloons_tiny``) and our own
+layout (``tests/fixtures/mmagic_singan_balloons_tiny``) and our own
 checkpoints must load.
 """
 import os
@@ -13,14 +13,14 @@ import pickle
 import numpy as np
 import pytest
 import torch
-from conftest import SHARED, run_tool
+from conftest import MMAGIC_FIXTURE, run_tool
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner import CheckpointLoader
 
 from singan.fileio import (UnsafeFileError, load_checkpoint_file,
                            load_pickle)
 
-FIXTURES = osp.join(SHARED, 'fixtures', 'mmagic_singan_balloons_tiny')
+FIXTURES = MMAGIC_FIXTURE
 
 
 class _RunsCommand:
