@@ -28,9 +28,6 @@ from singan import apis
 from singan.cli import run_cli
 from singan.fileio import save_image, tensor_to_image
 
-COMMANDS = ('sample', 'inject', 'reconstruct', 'harmonize', 'edit',
-            'paint2image', 'sr', 'animate')
-
 
 def _common(parser: argparse.ArgumentParser) -> None:
     """Arguments every sub-command takes."""
@@ -105,8 +102,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                      'the reconstruction; lower moves more')
     cmd.add_argument('--beta', type=float, default=0.9, help='momentum')
     cmd.add_argument('--fps', type=float, default=10)
-    for command in sub.choices.values():
+    for name, command in sub.choices.items():
         _common(command)
+        command.set_defaults(func=COMMAND_FUNCS[name])
     return parser.parse_args(argv)
 
 
@@ -300,6 +298,15 @@ def cmd_animate(app: App, args) -> None:
                 'MP4: not written (OpenCV has no mp4v encoder here)'])
 
 
+#: The function of each sub-command, set on its parser as ``func``.
+COMMAND_FUNCS = {
+    'sample': cmd_sample, 'inject': cmd_inject,
+    'reconstruct': cmd_reconstruct, 'harmonize': cmd_harmonize,
+    'edit': cmd_edit, 'paint2image': cmd_paint2image, 'sr': cmd_sr,
+    'animate': cmd_animate
+}
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
     for name in ('num', 'frames'):
@@ -307,8 +314,7 @@ def main(argv=None) -> None:
             raise ValueError(f'--{name}={getattr(args, name)} must be >= 1.')
     if args.command == 'sample':
         apis.parse_factors(args.factors)  # fail before loading the model
-    app = App(args)
-    globals()[f'cmd_{args.command}'](app, args)
+    args.func(App(args), args)
 
 
 if __name__ == '__main__':

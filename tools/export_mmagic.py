@@ -18,7 +18,7 @@ from mmengine.config import Config, DictAction
 
 from singan.apis import load_model
 from singan.cli import run_cli
-from singan.engine import write_test_state
+from singan.engine import write_inference_state
 from singan.fileio import atomic_write_bytes, load_checkpoint_file
 from singan.interop import to_mmagic
 
@@ -45,16 +45,16 @@ def main() -> None:
         cfg.merge_from_dict(args.cfg_options)
     model = load_model(cfg, args.checkpoint, pkl_data=args.pkl)
     meta = load_checkpoint_file(args.checkpoint).get('meta') or {}
-    checkpoint, test_state = to_mmagic(
-        model.state_dict(), model.export_test_state(),
+    checkpoint, inference_state = to_mmagic(
+        model.state_dict(), model.export_inference_state(),
         align_corners=model.generator.align_corners,
         iteration=meta.get('iter', 0) if isinstance(meta, dict) else 0,
         cfg_text=cfg.pretty_text)
     buffer = _serialise(checkpoint)
     atomic_write_bytes(buffer, args.out)
     name = osp.splitext(osp.basename(args.out))[0]
-    pkl = write_test_state(
-        test_state, osp.join(osp.dirname(osp.abspath(args.out)), 'pickle',
+    pkl = write_inference_state(
+        inference_state, osp.join(osp.dirname(osp.abspath(args.out)), 'pickle',
                              f'{name}.pkl'))
     print(f'Wrote {osp.abspath(args.out)} and {pkl} (mmagic layout, BGR).')
     if not model.generator.align_corners:

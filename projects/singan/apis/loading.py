@@ -16,7 +16,7 @@ from ..fileio.safe_load import load_checkpoint_file, load_pickle
 from ..interop.mmagic import checkpoint_format, from_mmagic, \
     swap_noise_channels
 from ..models.singan import SinGAN
-from ..models.test_state import TestStateError, check_same_run
+from ..models.inference_state import InferenceStateError, check_same_run
 from ..registry import MODELS
 
 __all__ = ['CheckpointMismatchError', 'load_model', 'find_pickle']
@@ -60,7 +60,7 @@ def load_model(config: Union[str, Config],
                pkl_data: Optional[str] = None,
                device: Union[str, torch.device] = 'cpu',
                checkpoint_format: Optional[str] = None) -> SinGAN:
-    """Build SinGAN from a config and load weights and test state.
+    """Build SinGAN from a config and load weights and inference state.
 
     Args:
         config (str | Config): The training config (ours or mmagic's).
@@ -98,13 +98,13 @@ def load_model(config: Union[str, Config],
         model_cfg[part] = dict(model_cfg[part], num_scales=model_cfg.num_scales)
     model: SinGAN = MODELS.build(model_cfg)
     _load_weights(model, state_dict, checkpoint, model_cfg.num_scales)
-    # eval before the test state: loading it runs the finished scales,
+    # eval before the inference state: loading it runs the finished scales,
     # and BatchNorm in train mode would update their running statistics.
     model.to(device).eval()
-    state, source = _test_state(cfg, ckpt, checkpoint, pkl_data)
+    state, source = _inference_state(cfg, ckpt, checkpoint, pkl_data)
     if fmt == 'mmagic':
         state = swap_noise_channels(state)
-    model.load_test_state(state, source)
+    model.load_inference_state(state, source)
     return model.eval()
 
 
@@ -166,7 +166,7 @@ def _load_weights(model: SinGAN, state_dict: dict, checkpoint: str,
             'trained with another config; use that one.') from None
 
 
-def _test_state(cfg: Config, ckpt: dict, checkpoint: str,
+def _inference_state(cfg: Config, ckpt: dict, checkpoint: str,
                 pkl_data: Optional[str]):
     """The fixed noises and amplitudes, and where they came from."""
     pkl_data = pkl_data or cfg.model.get('test_pkl_data') or (
@@ -181,7 +181,7 @@ def _test_state(cfg: Config, ckpt: dict, checkpoint: str,
     beside = find_pickle(checkpoint)
     if beside:
         return load_pickle(beside), beside
-    raise TestStateError(
+    raise InferenceStateError(
         f'No fixed noises for {checkpoint}: pass the pickle with '
         '--cfg-options test_cfg.pkl_data=PATH (work_dir/pickle/iter_N.pkl '
         'of the run).')

@@ -4,12 +4,12 @@ from .distributed import (configure_distributed, default_backend,
 from .model_wrapper import SinGANDataParallel, average_gradients
 from .optim_constructor import (SinGANOptimWrapperConstructor,
                                 SinGANOptimWrapperDict)
-from .pickle_hook import PickleDataHook, write_test_state
+from .pickle_hook import PickleDataHook, write_inference_state
 from .schedule import ScaleSchedule
 from .stage_hook import SinGANStageHook
 
 __all__ = [
-    'ScaleSchedule', 'SinGANStageHook', 'PickleDataHook', 'write_test_state',
+    'ScaleSchedule', 'SinGANStageHook', 'PickleDataHook', 'write_inference_state',
     'SinGANOptimWrapperConstructor', 'SinGANOptimWrapperDict',
     'SinGANDataParallel', 'average_gradients', 'configure_distributed',
     'default_backend', 'init_distributed'

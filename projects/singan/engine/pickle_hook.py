@@ -1,4 +1,4 @@
-"""Writing the test state (fixed noises, noise amplitudes) as a pickle."""
+"""Writing the inference state (fixed noises, noise amplitudes) as a pickle."""
 import os.path as osp
 import pickle
 from typing import Optional, Sequence
@@ -10,16 +10,16 @@ from mmengine.model import is_model_wrapper
 from ..fileio.atomic import atomic_write_bytes
 from ..registry import HOOKS
 
-__all__ = ['PickleDataHook', 'write_test_state']
+__all__ = ['PickleDataHook', 'write_inference_state']
 
 _LAYOUT = ('noise_weights', 'fixed_noises', 'curr_stage')
 
 
-def write_test_state(state: dict, path: str) -> str:
-    """Write a test state atomically in the layout of mmagic's pickles.
+def write_inference_state(state: dict, path: str) -> str:
+    """Write a inference state atomically in the layout of mmagic's pickles.
 
     Args:
-        state (dict): From ``SinGAN.export_test_state``.
+        state (dict): From ``SinGAN.export_inference_state``.
         path (str): Output ``.pkl`` path.
 
     Returns:
@@ -63,7 +63,7 @@ class PickleDataHook(Hook):
             return
         path = osp.join(runner.work_dir, self.output_dir,
                         f'iter_{iteration}.pkl')
-        write_test_state(model.export_test_state(), path)
+        write_inference_state(model.export_inference_state(), path)
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         """Write the pickle of the checkpoint being saved."""

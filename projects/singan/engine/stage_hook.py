@@ -1,6 +1,6 @@
 """The stage driver: moves a Runner from scale to scale.
 
-``before_train``      check the schedule; restore a resumed test state
+``before_train``      check the schedule; restore a resumed inference state
 ``before_train_iter`` start a new scale at its first iteration; set the
                       learning rate of the current scale
 ``after_train_iter``  stop on a non-finite loss; snapshot a finished scale
@@ -72,7 +72,7 @@ class SinGANStageHook(Hook):
     def _restore(self, runner, model) -> None:
         """Apply the state of a loaded checkpoint (its weights are in)."""
         state, self._resumed = self._resumed, None
-        model.load_test_state(state['singan_state'], 'the checkpoint')
+        model.load_inference_state(state['singan_state'], 'the checkpoint')
         if 'rng_state' in state:
             torch.set_rng_state(state['rng_state'])
         cuda_states = state.get('cuda_rng_state')
@@ -154,7 +154,7 @@ class SinGANStageHook(Hook):
     # ------------------------------------------------------ checkpoints
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         """Store the stage state and the random state in the checkpoint."""
-        checkpoint['singan_state'] = self._model(runner).export_test_state()
+        checkpoint['singan_state'] = self._model(runner).export_inference_state()
         checkpoint['rng_state'] = torch.get_rng_state()
         if torch.cuda.is_available() and torch.cuda.is_initialized():
             checkpoint['cuda_rng_state'] = torch.cuda.get_rng_state_all()

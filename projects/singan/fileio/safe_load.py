@@ -8,7 +8,7 @@ does) and mmengine's ``HistoryBuffer`` log records, which its checkpoints
 hold. Anything else is refused before it is called.
 
 Who trusts what:
-    - ``.pkl`` test states (ours or mmagic's): data only, numpy arrays.
+    - ``.pkl`` inference states (ours or mmagic's): data only, numpy arrays.
     - Checkpoints (our own runs, resumed with ``--resume``, and files from
       elsewhere): the same restricted loader, extended with the tensor
       rebuilders of ``weights_only=True`` and ``HistoryBuffer``. It replaces

@@ -102,7 +102,7 @@ def swap_red_blue(state_dict: Dict[str, torch.Tensor]
 
 
 def swap_noise_channels(state: dict) -> dict:
-    """BGR <-> RGB fixed noises of a test state (pickle).
+    """BGR <-> RGB fixed noises of a inference state (pickle).
 
     Args:
         state (dict): ``fixed_noises``, ``noise_weights``, ``curr_stage``.
@@ -144,15 +144,15 @@ def from_mmagic(ckpt: dict) -> tuple:
     return swap_red_blue(weights), align_corners
 
 
-def to_mmagic(state_dict: Dict[str, torch.Tensor], test_state: dict,
+def to_mmagic(state_dict: Dict[str, torch.Tensor], inference_state: dict,
               align_corners: bool, iteration: int = 0,
               cfg_text: Optional[str] = None) -> tuple:
-    """Our RGB weights and test state in mmagic's layout (BGR).
+    """Our RGB weights and inference state in mmagic's layout (BGR).
 
     Args:
         state_dict (dict): ``generator.*``/``discriminator.*`` weights of
             our model (other entries are dropped).
-        test_state (dict): Fixed noises, noise weights and stage.
+        inference_state (dict): Fixed noises, noise weights and stage.
         align_corners (bool): Upsampling mode the model was trained with;
             recorded in ``meta['singan_export']`` (mmagic always runs
             ``True``).
@@ -161,7 +161,7 @@ def to_mmagic(state_dict: Dict[str, torch.Tensor], test_state: dict,
 
     Returns:
         tuple: ``(checkpoint, pickle_state)``: a dict with ``state_dict``
-        and ``meta`` (tensors and plain data only), and the BGR test state.
+        and ``meta`` (tensors and plain data only), and the BGR inference state.
     """
     weights = {
         k: v.detach().cpu().clone()
@@ -176,7 +176,7 @@ def to_mmagic(state_dict: Dict[str, torch.Tensor], test_state: dict,
     if cfg_text:
         meta['cfg'] = cfg_text
     checkpoint = dict(meta=meta, state_dict=swap_red_blue(weights))
-    pickle_state = swap_noise_channels(test_state)
+    pickle_state = swap_noise_channels(inference_state)
     pickle_state['fixed_noises'] = [
         np.ascontiguousarray(n, dtype=np.float32)
         for n in pickle_state['fixed_noises']

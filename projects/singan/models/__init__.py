@@ -4,10 +4,10 @@ from .blocks import (SinGANDiscriminatorBlock, SinGANGeneratorBlock,
 from .discriminator import SinGANMultiScaleDiscriminator
 from .generator import SinGANMultiScaleGenerator
 from .singan import SinGAN
-from .test_state import TestStateError, validate_test_state
+from .inference_state import InferenceStateError, validate_inference_state
 
 __all__ = [
     'SinGAN', 'SinGANMultiScaleGenerator', 'SinGANMultiScaleDiscriminator',
     'SinGANGeneratorBlock', 'SinGANDiscriminatorBlock', 'scale_width',
-    'TestStateError', 'validate_test_state'
+    'InferenceStateError', 'validate_inference_state'
 ]

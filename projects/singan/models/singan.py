@@ -4,7 +4,7 @@ The Runner calls :meth:`SinGAN.train_step` once per paper iteration; the
 stage hook (``engine/stage_hook.py``) calls :meth:`SinGAN.start_stage` when a
 new scale begins. Everything that changes between scales (current stage,
 fixed noises, noise amplitudes) lives here as explicit state, exported with
-:meth:`export_test_state` and restored with :meth:`load_test_state`.
+:meth:`export_inference_state` and restored with :meth:`load_inference_state`.
 """
 from contextlib import contextmanager
 from typing import Dict, List, Optional, Sequence
@@ -19,7 +19,7 @@ from ..ops.cascade import generate_at_scale, run_cascade, upsample
 from ..ops.losses import gradient_penalty, reconstruction_loss
 from ..ops.noise import draw_noise, noise_amplitude
 from ..registry import MODELS
-from .test_state import validate_test_state
+from .inference_state import validate_inference_state
 
 __all__ = ['SinGAN']
 
@@ -358,8 +358,8 @@ class SinGAN(BaseModel):
                              f'{mode!r}; training goes through train_step.')
         return self.sample(num_batches)
 
-    # ------------------------------------------------------- test state
-    def export_test_state(self) -> dict:
+    # ------------------------------------------------------- inference state
+    def export_inference_state(self) -> dict:
         """Fixed noises, noise amplitudes and stage, as mmagic's pickles.
 
         Returns:
@@ -373,17 +373,17 @@ class SinGAN(BaseModel):
             noise_weights=[float(w) for w in self.noise_weights],
             curr_stage=int(self.curr_stage))
 
-    def load_test_state(self, state: dict, source: str = 'the pickle') -> None:
+    def load_inference_state(self, state: dict, source: str = 'the pickle') -> None:
         """Restore fixed noises, noise amplitudes and stage.
 
         Args:
-            state (dict): As returned by :meth:`export_test_state`.
+            state (dict): As returned by :meth:`export_inference_state`.
             source (str): Where it came from, for error messages.
 
         Returns:
             None
         """
-        noises, weights, stage = validate_test_state(
+        noises, weights, stage = validate_inference_state(
             state, self.generator, source)
         device = next(self.parameters()).device
         self.fixed_noises = [

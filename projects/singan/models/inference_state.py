@@ -1,23 +1,23 @@
-"""Checking a test state (the pickle) against the model it is loaded into."""
+"""Checking a inference state (the pickle) against the model it is loaded into."""
 import math
 from typing import List, Tuple
 
 import numpy as np
 import torch.nn as nn
 
-__all__ = ['TestStateError', 'validate_test_state', 'check_same_run']
+__all__ = ['InferenceStateError', 'validate_inference_state', 'check_same_run']
 
 _KEYS = ('fixed_noises', 'noise_weights', 'curr_stage')
 
 
-class TestStateError(ValueError):
+class InferenceStateError(ValueError):
     """A pickle of fixed noises does not fit the model."""
 
 
-def validate_test_state(state: dict, generator: nn.Module,
+def validate_inference_state(state: dict, generator: nn.Module,
                         source: str) -> Tuple[List[np.ndarray], List[float],
                                               int]:
-    """Check keys, scale count and shapes of a test state.
+    """Check keys, scale count and shapes of a inference state.
 
     Args:
         state (dict): ``fixed_noises``, ``noise_weights``, ``curr_stage``.
@@ -30,7 +30,7 @@ def validate_test_state(state: dict, generator: nn.Module,
     """
     if not isinstance(state, dict) or any(k not in state for k in _KEYS):
         found = sorted(state) if isinstance(state, dict) else type(state)
-        raise TestStateError(
+        raise InferenceStateError(
             f'{source} holds {found}, not the keys {list(_KEYS)} of a SinGAN '
             'pickle. Pass the .pkl written next to the checkpoint (work_dir/'
             'pickle/iter_N.pkl).')
@@ -39,12 +39,12 @@ def validate_test_state(state: dict, generator: nn.Module,
     stage = int(state['curr_stage'])
     num_blocks = len(generator.blocks)
     if not 0 <= stage < num_blocks:
-        raise TestStateError(
+        raise InferenceStateError(
             f'{source} has curr_stage={stage} but the model has scales 0..'
             f'{num_blocks - 1}. Use the pickle of this checkpoint, or set '
             f'num_scales={stage} in the config.')
     if len(noises) != stage + 1 or len(weights) != stage + 1:
-        raise TestStateError(
+        raise InferenceStateError(
             f'{source} has {len(noises)} fixed noises and {len(weights)} noise'
             f' weights for curr_stage={stage}; both must number {stage + 1}. '
             'The file is damaged or was edited; use the one written by '
@@ -53,26 +53,26 @@ def validate_test_state(state: dict, generator: nn.Module,
         channels = (1, 3) if scale == 0 else (3, )
         if noise.ndim != 4 or noise.shape[1] not in channels or \
                 noise.shape[0] != 1 or min(noise.shape[2:]) <= 10:
-            raise TestStateError(
+            raise InferenceStateError(
                 f'{source}: fixed noise of scale {scale} has shape '
                 f'{noise.shape}; expected (1, {"1 or 3" if scale == 0 else 3}'
                 ', H, W). Use the pickle written with this checkpoint.')
     bad = [w for w in weights if not math.isfinite(w) or w < 0]
     if bad:
-        raise TestStateError(f'{source} has invalid noise weights {bad}; they '
+        raise InferenceStateError(f'{source} has invalid noise weights {bad}; they '
                              'must be finite and >= 0.')
     return noises, weights, stage
 
 
 def check_same_run(state: dict, reference: dict, source: str,
                    checkpoint: str) -> None:
-    """Check a pickle against the test state saved in its checkpoint.
+    """Check a pickle against the inference state saved in its checkpoint.
 
-    Our checkpoints carry the test state of their iteration; a pickle of
+    Our checkpoints carry the inference state of their iteration; a pickle of
     another iteration or run would sample at the wrong scale or size.
 
     Args:
-        state (dict): The test state from the pickle.
+        state (dict): The inference state from the pickle.
         reference (dict): ``checkpoint['singan_state']``.
         source (str): The pickle's path, for the message.
         checkpoint (str): The checkpoint's path, for the message.
@@ -81,11 +81,11 @@ def check_same_run(state: dict, reference: dict, source: str,
         None
     """
     if any(k not in state for k in _KEYS):
-        return  # validate_test_state names the missing keys
+        return  # validate_inference_state names the missing keys
     shapes = [tuple(np.shape(n)) for n in state['fixed_noises']]
     want = [tuple(np.shape(n)) for n in reference['fixed_noises']]
     if state['curr_stage'] != reference['curr_stage'] or shapes != want:
-        raise TestStateError(
+        raise InferenceStateError(
             f'{source} (curr_stage={state["curr_stage"]}, noise shapes '
             f'{shapes}) does not belong to {checkpoint} (curr_stage='
             f'{reference["curr_stage"]}, noise shapes {want}). Pass the .pkl '
