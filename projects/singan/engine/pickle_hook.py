@@ -43,13 +43,26 @@ class PickleDataHook(Hook):
             its default (the three keys above) is supported.
         interval (int): mmagic's argument; ignored, the pickle follows the
             checkpoints so the two always match.
+        before_run (bool): mmagic's argument; only ``False`` is supported.
+        after_run (bool): mmagic's argument; only ``True`` is supported
+            (the final pickle is always written).
+
+    Note:
+        Unknown arguments are an error, not silently dropped, so a misspelt
+        ``output_dir`` does not send the pickles elsewhere.
     """
 
     priority = 'VERY_LOW'
 
     def __init__(self, output_dir: str = 'pickle',
                  data_name_list: Optional[Sequence[str]] = None,
-                 interval: int = -1, **kwargs) -> None:
+                 interval: int = -1, before_run: bool = False,
+                 after_run: bool = True) -> None:
+        if before_run or not after_run:
+            raise ValueError(
+                f'PickleDataHook(before_run={before_run}, after_run='
+                f'{after_run}): only before_run=False, after_run=True is '
+                'supported; remove both from the config.')
         if data_name_list is not None and set(data_name_list) != set(_LAYOUT):
             raise ValueError(f'data_name_list={list(data_name_list)}: only '
                              f'{list(_LAYOUT)} is supported.')
