@@ -9,7 +9,8 @@ from .schedule import ScaleSchedule
 from .stage_hook import SinGANStageHook
 
 __all__ = [
-    'ScaleSchedule', 'SinGANStageHook', 'PickleDataHook', 'write_inference_state',
+    'ScaleSchedule', 'SinGANStageHook', 'PickleDataHook',
+    'write_inference_state',
     'SinGANOptimWrapperConstructor', 'SinGANOptimWrapperDict',
     'SinGANDataParallel', 'average_gradients', 'configure_distributed',
     'default_backend', 'init_distributed'

@@ -133,7 +133,7 @@ class SinGANDataParallel(nn.Module):
         return log_vars
 
     def _sync_stage(self) -> None:
-        """Give every rank rank 0's weights and inference state of the scale."""
+        """Give every rank rank 0's weights and inference state."""
         module = self.module
         for tensor in module.state_dict().values():
             broadcast(tensor)

@@ -16,7 +16,7 @@ _LAYOUT = ('noise_weights', 'fixed_noises', 'curr_stage')
 
 
 def write_inference_state(state: dict, path: str) -> str:
-    """Write a inference state atomically in the layout of mmagic's pickles.
+    """Write an inference state atomically in the layout of mmagic's pickles.
 
     Args:
         state (dict): From ``SinGAN.export_inference_state``.

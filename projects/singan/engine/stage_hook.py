@@ -154,7 +154,8 @@ class SinGANStageHook(Hook):
     # ------------------------------------------------------ checkpoints
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         """Store the stage state and the random state in the checkpoint."""
-        checkpoint['singan_state'] = self._model(runner).export_inference_state()
+        model = self._model(runner)
+        checkpoint['singan_state'] = model.export_inference_state()
         checkpoint['rng_state'] = torch.get_rng_state()
         if torch.cuda.is_available() and torch.cuda.is_initialized():
             checkpoint['cuda_rng_state'] = torch.cuda.get_rng_state_all()

@@ -102,7 +102,7 @@ def swap_red_blue(state_dict: Dict[str, torch.Tensor]
 
 
 def swap_noise_channels(state: dict) -> dict:
-    """BGR <-> RGB fixed noises of a inference state (pickle).
+    """BGR <-> RGB fixed noises of an inference state (pickle).
 
     Args:
         state (dict): ``fixed_noises``, ``noise_weights``, ``curr_stage``.
@@ -161,7 +161,8 @@ def to_mmagic(state_dict: Dict[str, torch.Tensor], inference_state: dict,
 
     Returns:
         tuple: ``(checkpoint, pickle_state)``: a dict with ``state_dict``
-        and ``meta`` (tensors and plain data only), and the BGR inference state.
+        and ``meta`` (tensors and plain data only), and the BGR inference
+        state.
     """
     weights = {
         k: v.detach().cpu().clone()

@@ -1,4 +1,4 @@
-"""Checking a inference state (the pickle) against the model it is loaded into."""
+"""Checking an inference state (the pickle) against the model it fits."""
 import math
 from typing import List, Tuple
 
@@ -14,10 +14,10 @@ class InferenceStateError(ValueError):
     """A pickle of fixed noises does not fit the model."""
 
 
-def validate_inference_state(state: dict, generator: nn.Module,
-                        source: str) -> Tuple[List[np.ndarray], List[float],
-                                              int]:
-    """Check keys, scale count and shapes of a inference state.
+def validate_inference_state(
+        state: dict, generator: nn.Module,
+        source: str) -> Tuple[List[np.ndarray], List[float], int]:
+    """Check keys, scale count and shapes of an inference state.
 
     Args:
         state (dict): ``fixed_noises``, ``noise_weights``, ``curr_stage``.
@@ -59,8 +59,8 @@ def validate_inference_state(state: dict, generator: nn.Module,
                 ', H, W). Use the pickle written with this checkpoint.')
     bad = [w for w in weights if not math.isfinite(w) or w < 0]
     if bad:
-        raise InferenceStateError(f'{source} has invalid noise weights {bad}; they '
-                             'must be finite and >= 0.')
+        raise InferenceStateError(f'{source} has invalid noise weights '
+                                  f'{bad}; they must be finite and >= 0.')
     return noises, weights, stage
 
 

@@ -373,7 +373,8 @@ class SinGAN(BaseModel):
             noise_weights=[float(w) for w in self.noise_weights],
             curr_stage=int(self.curr_stage))
 
-    def load_inference_state(self, state: dict, source: str = 'the pickle') -> None:
+    def load_inference_state(self, state: dict,
+                             source: str = 'the pickle') -> None:
         """Restore fixed noises, noise amplitudes and stage.
 
         Args:
