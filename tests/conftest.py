@@ -18,8 +18,7 @@ sys.path.insert(0, osp.join(ROOT, 'projects'))
 
 #: A tiny schedule: 48x36 finest scale, 4 scales, 6 iterations each.
 TINY_OPTIONS = [
-    'model.num_scales=None', 'model.iters_per_scale=6',
-    'model.lr_scheduler_args.milestones=[4]',
+    'model.num_scales=None', 'train_cfg.iters_per_scale=6',
     'train_dataloader.dataset.max_size=48',
     'train_dataloader.dataset.min_size=20',
     f'train_dataloader.dataset.data_root={BALLOONS}',
@@ -27,6 +26,22 @@ TINY_OPTIONS = [
     'randomness.seed=0'
 ]
 TINY_CONFIG = osp.join(ROOT, 'configs', 'singan', 'singan_balloons.py')
+
+
+def fault_env(fault: str) -> dict:
+    """Environment that makes a tool's file writes fail or stall.
+
+    Args:
+        fault (str): ``enospc:PATTERN`` or ``pause:PATTERN``; see
+            ``tests/fault_injection/sitecustomize.py``.
+
+    Returns:
+        dict: Variables to add to the subprocess's environment.
+    """
+    path = [osp.join(ROOT, 'tests', 'fault_injection')]
+    if os.environ.get('PYTHONPATH'):
+        path.append(os.environ['PYTHONPATH'])
+    return dict(SINGAN_TEST_WRITE_FAULT=fault, PYTHONPATH=os.pathsep.join(path))
 
 
 @dataclass

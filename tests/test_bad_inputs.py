@@ -22,12 +22,12 @@ import cv2
 import numpy as np
 import pytest
 from conftest import (BALLOONS, ROOT, TINY_CONFIG, TINY_OPTIONS, TOOLS,
-                      run_tool)
+                      fault_env, run_tool)
 
 from singan.fileio import load_checkpoint_file, load_pickle
 
 #: Fast schedule for runs that are expected to train: one iteration a scale.
-FAST = ['model.iters_per_scale=1', 'train_dataloader.dataset.max_size=32',
+FAST = ['train_cfg.iters_per_scale=1', 'train_dataloader.dataset.max_size=32',
         'train_dataloader.dataset.min_size=20']
 
 
@@ -131,7 +131,7 @@ CASES = {
     'disk full while saving': Case(
         'train.py', _train(), ['iter_24.pth', 'disk is full', 'Free space',
                                '--resume', 'previous version'],
-        env={'SINGAN_TEST_WRITE_FAULT': 'enospc:iter_24.pth'},
+        env=fault_env('enospc:iter_24.pth'),
         check=_disk_full_kept_previous, fresh=True),
     'losses become NaN': Case(
         'train.py',

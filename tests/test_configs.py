@@ -6,7 +6,11 @@ import pytest
 from conftest import ROOT
 from mmengine.config import Config
 
+from mmengine.registry import DefaultScope
+
 from singan.config import prepare_config
+from singan.engine import ScaleSchedule
+from singan.registry import MODELS
 
 CONFIGS = sorted(
     p for p in glob.glob(osp.join(ROOT, 'configs', 'singan', '**', '*.py'),
@@ -25,14 +29,24 @@ def test_config_loads_and_derives_schedule(path):
     model = cfg.model
     assert model.generator.num_scales == model.num_scales
     assert model.discriminator.num_scales == model.num_scales
-    assert cfg.train_cfg.max_iters == \
-        (model.num_scales + 1) * model.iters_per_scale
+    # the loop owns the schedule, stated once; the model builds without it
+    loop = cfg.train_cfg
+    assert loop.type == 'SinGANTrainLoop' and 'max_iters' not in loop
+    schedule = ScaleSchedule(model.num_scales, loop.iters_per_scale,
+                             milestones=loop.get('lr_milestones'))
+    assert schedule.milestones[0] < loop.iters_per_scale
+    if 'mmagic_compat' not in path:  # mmagic's set their own
+        assert cfg.default_hooks.checkpoint.interval == loop.iters_per_scale
+    with DefaultScope.overwrite_default_scope('singan'):
+        assert MODELS.build(model).num_scales == model.num_scales
 
 
 def test_paper_settings_in_balloons_config():
     cfg = Config.fromfile(osp.join(ROOT, 'configs/singan/singan_balloons.py'))
-    assert cfg.model.num_scales == 8 and cfg.model.iters_per_scale == 2000
-    assert cfg.model.lr_scheduler_args == dict(milestones=[1600], gamma=0.1)
+    prepare_config(cfg, check_image=False)
+    assert cfg.model.num_scales == 8 and cfg.train_cfg.iters_per_scale == 2000
+    schedule = ScaleSchedule(8, cfg.train_cfg.iters_per_scale)
+    assert schedule.milestones == (1600, ) and schedule.gamma == 0.1
     assert cfg.optim_wrapper.generator.optimizer.lr == 0.0005
     assert tuple(cfg.optim_wrapper.generator.optimizer.betas) == (0.5, 0.999)
     assert cfg.model.generator_steps == cfg.model.discriminator_steps == 3

@@ -17,7 +17,7 @@ from mmengine.config import Config
 
 from singan.apis import load_model
 from singan.engine import (SinGANDataParallel, SinGANOptimWrapperConstructor,
-                           average_gradients)
+                           average_gradients, start_scale)
 from singan.engine.model_wrapper import _distinct_seeds
 from singan.fileio import load_checkpoint_file, load_pickle, read_image
 from singan.registry import MODELS
@@ -25,8 +25,7 @@ from singan.registry import MODELS
 CONFIG = osp.join(ROOT, 'configs', 'singan', 'singan_balloons.py')
 #: 32x24 finest scale, 3 scales of 2 iterations.
 OPTIONS = [
-    'model.num_scales=None', 'model.iters_per_scale=2',
-    'model.lr_scheduler_args.milestones=[1]',
+    'model.num_scales=None', 'train_cfg.iters_per_scale=2',
     'train_dataloader.dataset.max_size=32',
     'train_dataloader.dataset.min_size=16',
     f'train_dataloader.dataset.data_root={BALLOONS}',
@@ -121,13 +120,25 @@ def test_dist_test_samples_per_rank(tmp_path, two_ranks):
     assert not np.array_equal(*first)
 
 
-def _tiny_singan():
+def _tiny_singan(model_type: str = 'SinGAN'):
     net = dict(in_channels=3, num_scales=1)
     return MODELS.build(dict(
-        type='SinGAN', num_scales=1, iters_per_scale=2,
+        type=model_type, num_scales=1,
         generator=dict(type='SinGANMultiScaleGenerator', out_channels=3,
                        **net),
         discriminator=dict(type='SinGANMultiScaleDiscriminator', **net)))
+
+
+def _optimizers(wrapper):
+    return SinGANOptimWrapperConstructor(dict(
+        generator=dict(optimizer=dict(type='Adam', lr=5e-4)),
+        discriminator=dict(optimizer=dict(type='Adam', lr=5e-4))))(wrapper)
+
+
+def _reals():
+    real_rng = torch.Generator().manual_seed(7)  # same image on every rank
+    return [torch.rand(1, 3, s, s, generator=real_rng) * 2 - 1
+            for s in (20, 26)]
 
 
 def _wrapper_worker(rank: int, world: int, init_file: str,
@@ -142,14 +153,10 @@ def _wrapper_worker(rank: int, world: int, init_file: str,
     torch.manual_seed(rank)  # different weights and fixed noise per rank
     model = _tiny_singan().train()
     wrapper = SinGANDataParallel(model)
-    optim = SinGANOptimWrapperConstructor(dict(
-        generator=dict(optimizer=dict(type='Adam', lr=5e-4)),
-        discriminator=dict(optimizer=dict(type='Adam', lr=5e-4))))(wrapper)
-    real_rng = torch.Generator().manual_seed(7)  # same image on every rank
-    reals = [torch.rand(1, 3, s, s, generator=real_rng) * 2 - 1
-             for s in (20, 26)]
+    optim = _optimizers(wrapper)
+    reals = _reals()
     data = {f'real_scale{i}': r for i, r in enumerate(reals)}
-    model.start_stage(0, reals)
+    start_scale(model, optim, 0, reals)
     logs = [wrapper.train_step(data, optim) for _ in range(2)]
     torch.manual_seed(0)  # same random state on every rank
     _distinct_seeds()
@@ -174,6 +181,45 @@ def test_wrapper_keeps_ranks_in_step(tmp_path):
     torch.manual_seed(0)
     assert torch.equal(ranks[0]['draw'], torch.randn(4))  # rank 0 kept
     assert not torch.equal(ranks[0]['draw'], ranks[1]['draw'])
+
+
+def _concurrent_worker(rank: int, world: int, init_file: str,
+                       out_dir: str) -> None:
+    """One rank of ConSinGAN: scale 1 trains generator scales 0 and 1."""
+    torch.set_num_threads(1)
+    dist.init_process_group('gloo', init_method=f'file://{init_file}',
+                            rank=rank, world_size=world)
+    torch.manual_seed(rank)
+    model = _tiny_singan('ConSinGAN').train()
+    wrapper = SinGANDataParallel(model)
+    optim = _optimizers(wrapper)
+    reals = _reals()
+    data = {f'real_scale{i}': r for i, r in enumerate(reals)}
+    start_scale(model, optim, 0, reals)
+    wrapper.train_step(data, optim)
+    start_scale(model, optim, 1, reals)
+    lower = model.scale_modules('generator')[0]
+    before = {k: v.clone() for k, v in lower.state_dict().items()}
+    logs = [wrapper.train_step(data, optim) for _ in range(2)]
+    torch.save(dict(before=before, lower=lower.state_dict(),
+                    loss=logs[-1]['loss_gan']),
+               osp.join(out_dir, f'{rank}.pt'))
+    dist.destroy_process_group()
+
+
+def test_concurrent_scales_are_averaged_over_ranks(tmp_path):
+    mp.spawn(_concurrent_worker,
+             args=(2, str(tmp_path / 'init'), str(tmp_path)), nprocs=2)
+    ranks = [torch.load(tmp_path / f'{r}.pt') for r in (0, 1)]
+    assert ranks[0]['loss'] != ranks[1]['loss']  # each rank its own noise
+    for key, value in ranks[0]['lower'].items():
+        if not value.is_floating_point():
+            continue
+        # the scale below the current one learned, by the same step on both
+        assert torch.allclose(value, ranks[1]['lower'][key], atol=1e-6), key
+    assert any(not torch.equal(v, ranks[0]['before'][k])
+               for k, v in ranks[0]['lower'].items()
+               if v.is_floating_point())
 
 
 def _two_images(folder) -> str:

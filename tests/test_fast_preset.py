@@ -9,7 +9,7 @@ from mmengine.registry import DefaultScope
 
 from conftest import BALLOONS, ROOT, TINY_OPTIONS, run_tool
 from singan.config import prepare_config
-from singan.ops import run_cascade, upsample
+from singan.engine import start_scale
 from singan.registry import DATASETS, MODELS
 
 FAST_CONFIG = osp.join(ROOT, 'configs', 'singan', 'singan_balloons_fast.py')
@@ -33,24 +33,24 @@ def test_consingan_trains_concurrent_scales_at_scaled_rates():
     torch.manual_seed(0)
     model, optim, reals = _build(FAST_CONFIG, 48, 16)
     data = {f'real_scale{i}': r for i, r in enumerate(reals)}
-    for stage in range(len(reals)):
-        model.start_stage(stage, reals)
-        before = [p.clone() for p in model.generator.parameters()]
+    generators = model.scale_modules('generator')
+    for scale in range(len(reals)):
+        start_scale(model, optim, scale, reals)
+        before = [[p.clone() for p in g.parameters()] for g in generators]
         model.train_step(data, optim)
         changed = {
-            int(name.split('.')[1]) for (name, p), old in zip(
-                model.generator.named_parameters(), before)
-            if not torch.equal(p, old)
+            s for s, (g, old) in enumerate(zip(generators, before))
+            if any(not torch.equal(p, q) for p, q in zip(g.parameters(), old))
         }
-        assert changed == set(range(max(0, stage - 2), stage + 1))
+        assert changed == set(range(max(0, scale - 2), scale + 1))
     last = len(reals) - 1
     lrs = [optim[f'generator_{s}'].param_groups[0]['lr']
            for s in (last - 2, last - 1, last)]
     assert lrs[0] == pytest.approx(lrs[2] * 0.01)
     assert lrs[1] == pytest.approx(lrs[2] * 0.1)
     # Lower trainable scales train in train mode; frozen ones in eval.
-    assert model.generator.blocks[last - 1].training
-    assert not model.discriminator.blocks[last - 1].training
+    assert generators[last - 1].training
+    assert not model.scale_modules('discriminator')[last - 1].training
 
 
 def test_fast_preset_trains_and_samples_through_the_tools(tmp_path):
@@ -71,19 +71,17 @@ def test_fast_preset_trains_and_samples_through_the_tools(tmp_path):
 
 def test_batched_input_from_below_equals_separate_draws():
     torch.manual_seed(0)
-    model, _, reals = _build(
+    model, optim, reals = _build(
         osp.join(ROOT, 'configs', 'singan', 'singan_balloons.py'), 40, 20)
-    for stage in range(3):
-        model.start_stage(stage, reals)
+    for scale in range(3):
+        start_scale(model, optim, scale, reals)
     torch.manual_seed(1)
-    batched = model._random_from_below(2, num=3)
-    assert batched.shape == (3, 3, *reals[2].shape[-2:])
+    batched = model.generate([None, None], num=3)  # what the critic gets
+    assert batched.shape == (3, 3, *reals[1].shape[-2:])
     # The frozen scales run in eval mode: sample i of the batch is what a
     # single call gives with the same noise.
     torch.manual_seed(1)
-    noises = [torch.randn(3, 1 if s == 0 else 3, *reals[s].shape[-2:])
+    noises = [torch.randn(3, model.noise_channels(s), *reals[s].shape[-2:])
               for s in range(2)]
-    single = upsample(run_cascade(model.generator.blocks[:2], [
-        n[1:2] for n in noises
-    ], model.noise_weights, model.sizes), model.sizes[2])
+    single = model.generate([n[1:2] for n in noises])
     assert torch.allclose(batched[1:2], single, atol=1e-5)

@@ -1,8 +1,7 @@
-"""Networks, noise amplitude, losses and the schedule."""
+"""Networks, noise amplitude, losses and the cascade."""
 import pytest
 import torch
 
-from singan.engine import ScaleSchedule
 from singan.models import (SinGANMultiScaleDiscriminator,
                            SinGANMultiScaleGenerator, scale_width)
 from singan.ops import (PAD, gradient_penalty, noise_amplitude, run_cascade,
@@ -89,22 +88,3 @@ def test_cascade_reconstruction_is_deterministic_and_sized():
     torch.testing.assert_close(a, b)
     assert [tuple(o.shape[-2:]) for o in outs] == sizes
     assert upsample(outs[0], sizes[1]).shape[-2:] == sizes[1]
-
-
-def test_schedule_scales_and_learning_rate():
-    sched = ScaleSchedule(num_scales=8, iters_per_scale=2000)
-    assert sched.total_iters == 18000
-    assert sched.scale_of(0) == 0 and sched.scale_of(17999) == 8
-    assert sched.scale_of(2000) == 1 and sched.is_scale_start(2000)
-    assert sched.is_scale_end(3999) and not sched.is_scale_end(4000)
-    assert sched.lr_factor(1599) == 1.0
-    assert sched.lr_factor(1600) == pytest.approx(0.1)
-    assert sched.lr_factor(2000) == 1.0  # a new scale starts at full rate
-
-
-@pytest.mark.parametrize('field', ['iters_per_scale', 'generator_steps'])
-def test_schedule_rejects_non_positive_counts(field):
-    kwargs = dict(num_scales=3, iters_per_scale=10)
-    kwargs[field] = 0
-    with pytest.raises(ValueError, match=f'{field}=0'):
-        ScaleSchedule(**kwargs)

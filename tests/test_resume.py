@@ -5,10 +5,10 @@ so checkpoints fall both mid-scale and on scale boundaries) is trained once
 without interruption and then killed at chosen points and resumed. The
 resumed result must equal the uninterrupted one: same pickle, same weights.
 
-The kill points are made exact with the test hook of
-``singan.fileio.atomic`` (``SINGAN_TEST_WRITE_FAULT=pause:PATTERN``): the
-write of a chosen file stops after its temporary file is complete and
-before the rename, and the test kills the process there.
+The kill points are made exact with ``conftest.fault_env('pause:PATTERN')``
+(``tests/fault_injection``): the write of a chosen file stops after its
+temporary file is complete and before the rename, and the test kills the
+process there.
 """
 import glob
 import os
@@ -21,7 +21,7 @@ import time
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, TINY_CONFIG, TINY_OPTIONS, TOOLS
+from conftest import ROOT, TINY_CONFIG, TINY_OPTIONS, TOOLS, fault_env
 
 from singan.fileio import load_checkpoint_file, load_pickle
 
@@ -43,7 +43,7 @@ def _env(**extra: str) -> dict:
 
 def _kill_during_write(work_dir: str, pattern: str, *extra: str) -> None:
     """Train until the write of ``pattern`` is half done, then SIGKILL."""
-    env = _env(SINGAN_TEST_WRITE_FAULT=f'pause:{pattern}')
+    env = _env(**fault_env(f'pause:{pattern}'))
     proc = subprocess.Popen(
         [sys.executable, osp.join(TOOLS, 'train.py'),
          *_train_args(work_dir, *extra)],

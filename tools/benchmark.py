@@ -4,11 +4,13 @@
         --out benchmarks/cpu_paper.json
     python tools/benchmark.py CONFIG --scales 0 1 2 3 --iters 5 --flops
 
-For every scale (coarsest first) the model starts the scale as training does,
-runs ``--warmup`` untimed iterations, then ``--iters`` timed ones, and reports
-their median. The sum over scales times ``iters_per_scale`` projects the full
-schedule. Writes JSON (``--out``) and prints a table. Runs on the GPU when
-``--device cuda`` (default: cuda if available).
+For every scale (coarsest first) the model starts the scale with the train
+loop's own code (``singan.engine``: ``start_scale``, ``scale_threads``,
+``time_iterations``), runs ``--warmup`` untimed iterations, then ``--iters``
+timed ones, and reports their median. The sum over scales times
+``iters_per_scale`` projects the full schedule. Writes JSON (``--out``) and
+prints a table. Runs on the GPU when ``--device cuda`` (default: cuda if
+available).
 """
 import argparse
 import json
@@ -30,6 +32,7 @@ from torch.utils.flop_counter import flop_registry
 
 from singan.cli import run_cli
 from singan.config import prepare_config
+from singan.engine import scale_threads, start_scale, time_iterations
 from singan.registry import DATASETS, MODELS
 
 #: Two cores at ~150 GFLOP/s each on large fp32 convs (issue #4's estimate).
@@ -94,21 +97,10 @@ class FlopCount(TorchDispatchMode):
         return out
 
 
-def _sync(device: str) -> None:
-    if device.startswith('cuda'):
-        torch.cuda.synchronize()
-
-
 def time_scale(model, optim, data: dict, args, device: str) -> Dict:
     """Median seconds per iteration (and FLOPs) at the current scale."""
-    times = []
-    for i in range(args.warmup + args.iters):
-        _sync(device)
-        start = time.perf_counter()
-        model.train_step(data, optim)
-        _sync(device)
-        if i >= args.warmup:
-            times.append(time.perf_counter() - start)
+    times = time_iterations(model, optim, data, iters=args.iters,
+                            warmup=args.warmup)
     result = dict(median_s=statistics.median(times), times_s=times)
     if args.flops:
         with FlopCount() as counter:
@@ -143,19 +135,19 @@ def run(cfg: Config, args, device: str) -> Dict:
                  range(model.num_scales + 1))
     load_before = os.getloadavg()
     scales: List[Dict] = []
+    threads = cfg.train_cfg.get('single_thread_pixels', 4096)
     for scale in range(max(wanted) + 1):
-        model.start_stage(scale, reals[:scale + 1])
-        if hasattr(optim, 'set_active_scale'):
-            optim.set_active_scale(scale)
+        start_scale(model, optim, scale, reals)
         if scale not in wanted:
             continue
-        result = time_scale(model, optim, data, args, device)
+        with scale_threads(reals[scale], threads):
+            result = time_scale(model, optim, data, args, device)
         result.update(scale=scale, size=list(reals[scale].shape[-2:]))
         scales.append(result)
         print(f'scale {scale} {tuple(result["size"])}: '
               f'{result["median_s"]:.4f} s/iter', flush=True)
     per_iter = sum(s['median_s'] for s in scales)
-    iters = model.schedule.iters_per_scale
+    iters = cfg.train_cfg.iters_per_scale
     return dict(
         config=args.config, cfg_options=args.cfg_options,
         image=cfg.train_dataloader.dataset.data_root,

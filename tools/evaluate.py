@@ -90,11 +90,11 @@ def main() -> None:
     model = load_model(cfg, args.checkpoint, args.pkl_data, args.device)
     with DefaultScope.overwrite_default_scope('singan'):
         dataset = DATASETS.build(cfg.train_dataloader.dataset)
-    real = dataset.pyramid()[model.curr_stage]
+    real = dataset.pyramid()[model.current_scale]
     if tuple(real.shape[-2:]) != model.sizes[-1]:
         raise ValueError(
             f'The config image gives {tuple(real.shape[-2:])} at scale '
-            f'{model.curr_stage}, the model was trained at '
+            f'{model.current_scale}, the model was trained at '
             f'{model.sizes[-1]}: evaluate with the training config.')
     result = evaluate(model, real, args)
     result.update(num_samples=args.num_samples, seed=args.seed,

@@ -4,10 +4,6 @@
 # from the image.
 _base_ = ['./_base_/singan_app.py']
 
-iters_per_scale = 200
-model = dict(
-    iters_per_scale=iters_per_scale,
-    lr_scheduler_args=dict(milestones=[int(iters_per_scale * 0.8)]))
+train_cfg = dict(iters_per_scale=200)
 train_dataloader = dict(
     dataset=dict(data_root='data/singan/stone.png', max_size=128))
-default_hooks = dict(checkpoint=dict(interval=iters_per_scale))

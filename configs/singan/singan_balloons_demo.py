@@ -6,13 +6,8 @@
 _base_ = ['./_base_/singan.py']
 
 num_scales = 5
-iters_per_scale = 250
-model = dict(
-    num_scales=num_scales,
-    iters_per_scale=iters_per_scale,
-    lr_scheduler_args=dict(milestones=[int(iters_per_scale * 0.8)]))
+model = dict(num_scales=num_scales)
+train_cfg = dict(iters_per_scale=250)
 train_dataloader = dict(
     dataset=dict(data_root='data/singan/balloons.png', max_size=128))
-default_hooks = dict(
-    logger=dict(interval=50),
-    checkpoint=dict(interval=iters_per_scale))
+default_hooks = dict(logger=dict(interval=50))

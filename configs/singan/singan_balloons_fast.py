@@ -6,24 +6,16 @@
 # Speed and quality against the paper schedule: docs/speed.md.
 _base_ = ['./_base_/singan.py']
 
-custom_imports = dict(
-    imports=['singan', 'singan.models.consingan'],
-    allow_failed_imports=False)
-
 num_scales = None  # 5 for balloons.png at these settings
-iters_per_scale = 270
 model = dict(
     type='ConSinGAN',
     num_concurrent=3,
     lr_scale=0.1,
-    num_scales=num_scales,
-    iters_per_scale=iters_per_scale,
-    lr_scheduler_args=dict(milestones=[int(iters_per_scale * 0.8)]))
+    num_scales=num_scales)
+train_cfg = dict(iters_per_scale=270)
 train_dataloader = dict(
     dataset=dict(
         data_root='data/singan/balloons.png',
         max_size=250,
         scale_factor_init=0.6))
-default_hooks = dict(
-    logger=dict(interval=100),
-    checkpoint=dict(interval=iters_per_scale))
+default_hooks = dict(logger=dict(interval=100))

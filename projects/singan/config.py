@@ -1,10 +1,11 @@
 """Checking and completing a SinGAN config before the Runner is built.
 
 Configs state ``num_scales`` once (in ``model``); this module copies it to
-the generator and discriminator, derives ``train_cfg.max_iters`` from the
-schedule, maps mmagic's key for the test pickle, adds the stage and pickle
-hooks when a config lacks them, and checks ``num_scales`` against the image,
-all before any long work starts.
+the generator and discriminator, sets the train loop (``SinGANTrainLoop``,
+which derives ``max_iters``) and the checkpoint interval (one per scale)
+from the schedule, maps mmagic's keys, adds the snapshot, invalid-loss and
+pickle hooks when a config lacks them, and checks ``num_scales`` against the
+image, all before any long work starts.
 """
 import copy
 import os.path as osp
@@ -14,6 +15,7 @@ from mmengine.logging import print_log
 
 from .engine.distributed import configure_distributed
 from .fileio.image_io import read_image
+from . import paper
 from .interop.mmagic_config import adapt_mmagic_config
 from .ops.pyramid import count_scales
 
@@ -23,6 +25,12 @@ __all__ = ['prepare_config', 'image_num_scales']
 _MMAGIC_ONLY_HOOKS = ('GenVisualizationHook', )
 _MMAGIC_PREPROCESSORS = ('GenDataPreprocessor', 'DataPreprocessor',
                          'EditDataPreprocessor')
+#: Hooks every SinGAN run has, added when a config lacks them.
+_REQUIRED_HOOKS = ('SinGANSnapshotHook', 'CheckInvalidLossHook',
+                   'PickleDataHook')
+#: Our own classes of before the train loop, and what replaced them.
+_LEGACY_TYPES = {'SinGANStageHook': 'SinGANSnapshotHook',
+                 'IterBasedTrainLoop': 'SinGANTrainLoop'}
 
 
 def image_num_scales(dataset_cfg: dict) -> int:
@@ -37,10 +45,15 @@ def image_num_scales(dataset_cfg: dict) -> int:
     """
     height, width = read_image(dataset_cfg['data_root']).shape[:2]
     stop_scale, _ = count_scales(height, width,
-                                 dataset_cfg.get('min_size', 25),
-                                 dataset_cfg.get('max_size', 250),
-                                 dataset_cfg.get('scale_factor_init', 0.75))
+                                 *_pyramid_settings(dataset_cfg))
     return stop_scale
+
+
+def _pyramid_settings(dataset_cfg: dict) -> tuple:
+    """``min_size, max_size, scale_factor_init``, the paper's when unset."""
+    return (dataset_cfg.get('min_size', paper.MIN_SIZE),
+            dataset_cfg.get('max_size', paper.MAX_SIZE),
+            dataset_cfg.get('scale_factor_init', paper.SCALE_FACTOR))
 
 
 def prepare_config(cfg: Config, check_image: bool = True) -> Config:
@@ -62,7 +75,8 @@ def prepare_config(cfg: Config, check_image: bool = True) -> Config:
     _adapt_mmagic_keys(cfg)
     adapt_mmagic_config(cfg)
     configure_distributed(cfg)
-    _set_max_iters(cfg)
+    _set_train_loop(cfg)
+    _use_progress_logging(cfg)
     pkl = cfg.get('test_cfg', None) and cfg.test_cfg.get('pkl_data')
     if pkl:
         model.test_pkl_data = pkl
@@ -83,13 +97,12 @@ def _sync_num_scales_with_image(model: ConfigDict, dataset: ConfigDict) -> None:
         print_log(f'num_scales={expected} for {dataset.data_root}.',
                   logger='current')
     elif given != expected:
+        min_size, max_size, factor = _pyramid_settings(dataset)
         raise ValueError(
             f'model.num_scales={given} but {dataset.data_root} with '
-            f'min_size={dataset.get("min_size", 25)}, max_size='
-            f'{dataset.get("max_size", 250)} and scale_factor_init='
-            f'{dataset.get("scale_factor_init", 0.75)} gives num_scales='
-            f'{expected}. Set --cfg-options model.num_scales={expected} (or '
-            'None to derive it).')
+            f'min_size={min_size}, max_size={max_size} and scale_factor_init='
+            f'{factor} gives num_scales={expected}. Set --cfg-options '
+            f'model.num_scales={expected} (or None to derive it).')
 
 
 def _sync_num_scales(model: ConfigDict) -> None:
@@ -112,17 +125,24 @@ def _sync_num_scales(model: ConfigDict) -> None:
         part.num_scales = num_scales
 
 
-def _set_max_iters(cfg: Config) -> None:
-    """``train_cfg.max_iters`` = (num_scales + 1) x iters_per_scale."""
-    model = cfg.model
-    iters = model.get('iters_per_scale', 2000)
-    if not isinstance(iters, int) or iters <= 0:
-        raise ValueError(f'model.iters_per_scale={iters!r} must be a '
-                         'positive integer (the paper uses 2000).')
-    total = (model.num_scales + 1) * iters
+def _set_train_loop(cfg: Config) -> None:
+    """``SinGANTrainLoop`` over the schedule; a checkpoint after each scale.
+
+    The loop derives ``max_iters = (num_scales + 1) x iters_per_scale``; a
+    ``max_iters`` given in the config must equal it (or mmagic's count of
+    critic steps, which is converted).
+    """
     train_cfg = cfg.get('train_cfg') or ConfigDict()
-    given = train_cfg.get('max_iters')
-    d_steps = model.get('discriminator_steps', 3)
+    loop_type = train_cfg.get('type') or 'SinGANTrainLoop'
+    train_cfg.type = _LEGACY_TYPES.get(loop_type, loop_type)
+    iters = train_cfg.setdefault('iters_per_scale', paper.ITERS_PER_SCALE)
+    if not isinstance(iters, int) or isinstance(iters, bool) or iters <= 0:
+        raise ValueError(
+            f'train_cfg.iters_per_scale={iters!r} must be a positive integer '
+            f'(the paper uses {paper.ITERS_PER_SCALE}).')
+    total = (cfg.model.num_scales + 1) * iters
+    given = train_cfg.pop('max_iters', None)
+    d_steps = cfg.model.get('discriminator_steps', paper.DISCRIMINATOR_STEPS)
     if given == total * d_steps and d_steps != 1:
         print_log(
             f'train_cfg.max_iters={given} counts critic steps (mmagic); here '
@@ -133,9 +153,25 @@ def _set_max_iters(cfg: Config) -> None:
             f'train_cfg.max_iters={given} does not match the schedule '
             f'(num_scales + 1) x iters_per_scale = {total}. Remove it; it is '
             'derived.')
-    train_cfg.update(type='IterBasedTrainLoop', max_iters=total)
-    train_cfg.pop('val_interval', None) if not cfg.get('val_cfg') else None
+    if not cfg.get('val_cfg'):
+        train_cfg.pop('val_interval', None)
     cfg.train_cfg = train_cfg
+    checkpoint = (cfg.get('default_hooks') or {}).get('checkpoint')
+    if checkpoint is not None and checkpoint.get('interval') is None:
+        checkpoint.interval = iters
+
+
+def _use_progress_logging(cfg: Config) -> None:
+    """mmengine's logger and log processor -> ours (scale, progress, ETA)."""
+    logger = (cfg.get('default_hooks') or {}).get('logger')
+    if logger is not None and logger.get('type') == 'LoggerHook':
+        logger.type = 'SinGANLoggerHook'
+    processor = cfg.get('log_processor')
+    if processor is None:
+        cfg.log_processor = ConfigDict(type='SinGANLogProcessor',
+                                       by_epoch=False)
+    elif processor.get('type', 'LogProcessor') == 'LogProcessor':
+        processor.type = 'SinGANLogProcessor'
 
 
 def _adapt_mmagic_keys(cfg: Config) -> None:
@@ -151,7 +187,7 @@ def _adapt_mmagic_keys(cfg: Config) -> None:
     kept = [h for h in hooks if h.get('type') not in _MMAGIC_ONLY_HOOKS]
     if len(kept) != len(hooks):
         print_log('GenVisualizationHook is mmagic-only; snapshots per scale '
-                  'come from SinGANStageHook.', logger='current')
+                  'come from SinGANSnapshotHook.', logger='current')
     cfg.custom_hooks = kept
     loader = cfg.get('train_dataloader')
     if loader:
@@ -162,8 +198,13 @@ def _adapt_mmagic_keys(cfg: Config) -> None:
 
 
 def _ensure_hooks(cfg: Config) -> None:
-    """Add ``SinGANStageHook`` and ``PickleDataHook`` when missing."""
+    """Rename hooks of before the train loop; add the required ones."""
+    for hook in cfg.custom_hooks:
+        if hook.get('type') == 'SinGANStageHook':
+            hook.type = _LEGACY_TYPES['SinGANStageHook']
+            if 'num_snapshot_samples' in hook:
+                hook.num_samples = hook.pop('num_snapshot_samples')
     types = [h.get('type') for h in cfg.custom_hooks]
-    for hook in ('SinGANStageHook', 'PickleDataHook'):
+    for hook in _REQUIRED_HOOKS:
         if hook not in types:
             cfg.custom_hooks.append(ConfigDict(type=hook))

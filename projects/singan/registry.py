@@ -34,14 +34,15 @@ OPTIM_WRAPPER_CONSTRUCTORS = _child('optimizer wrapper constructor',
                                     root.OPTIM_WRAPPER_CONSTRUCTORS,
                                     'singan.engine')
 METRICS = _child('metric', root.METRICS, 'singan.evaluation')
+LOOPS = _child('loop', root.LOOPS, 'singan.engine')
+LOG_PROCESSORS = _child('log processor', root.LOG_PROCESSORS,
+                        'singan.engine')
 
 # Looked up by the Runner; mmengine's classes serve them.
 DATA_SAMPLERS = _child('data sampler', root.DATA_SAMPLERS)
 TRANSFORMS = _child('transform', root.TRANSFORMS)
 EVALUATOR = _child('evaluator', root.EVALUATOR)
 FUNCTIONS = _child('function', root.FUNCTIONS)
-LOG_PROCESSORS = _child('log processor', root.LOG_PROCESSORS)
-LOOPS = _child('loop', root.LOOPS)
 MODEL_WRAPPERS = _child('model wrapper', root.MODEL_WRAPPERS)
 OPTIMIZERS = _child('optimizer', root.OPTIMIZERS)
 OPTIM_WRAPPERS = _child('optim wrapper', root.OPTIM_WRAPPERS)

@@ -4,11 +4,16 @@ custom_imports = dict(imports=['singan'], allow_failed_imports=False)
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=100, log_metric_by_epoch=False),
+    # a line every 100 iterations and at least every 60 s
+    logger=dict(
+        type='SinGANLoggerHook',
+        interval=100,
+        interval_seconds=60,
+        log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(
         type='CheckpointHook',
-        interval=2000,
+        interval=None,  # None: one checkpoint per scale (iters_per_scale)
         by_epoch=False,
         max_keep_ckpts=3,
         save_last=True,
@@ -23,7 +28,7 @@ env_cfg = dict(
     dist_cfg=dict(backend='nccl'))
 
 log_processor = dict(
-    type='LogProcessor',
+    type='SinGANLogProcessor',  # scale, progress and a per-scale ETA
     by_epoch=False,
     window_size=100,
     custom_cfg=[dict(data_src='scale', method_name='mean', window_size=1)])

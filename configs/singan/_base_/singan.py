@@ -11,10 +11,8 @@ model = dict(
         type='SinGANMultiScaleGenerator', in_channels=3, out_channels=3),
     discriminator=dict(type='SinGANMultiScaleDiscriminator', in_channels=3),
     noise_weight_init=0.1,
-    iters_per_scale=2000,
     discriminator_steps=3,
     generator_steps=3,
-    lr_scheduler_args=dict(milestones=[1600], gamma=0.1),
     gp_weight=0.1,
     recon_weight=10.0,
     test_pkl_data=None)
@@ -37,13 +35,16 @@ train_dataloader = dict(
         max_size=250,
         scale_factor_init=0.75))
 
-# max_iters is derived: (num_scales + 1) * iters_per_scale
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=None)
+# The paper's schedule: 2000 iterations per scale, the learning rate x0.1
+# after 80% of them. max_iters is derived: (num_scales + 1) * iters_per_scale.
+train_cfg = dict(
+    type='SinGANTrainLoop', iters_per_scale=2000, lr_drop_at=0.8, gamma=0.1)
 val_cfg = None
 val_dataloader = None
 test_cfg = dict(pkl_data=None)
 
 custom_hooks = [
-    dict(type='SinGANStageHook', num_snapshot_samples=4),
+    dict(type='SinGANSnapshotHook', num_samples=4),
+    dict(type='CheckInvalidLossHook', interval=1),
     dict(type='PickleDataHook', output_dir='pickle'),
 ]

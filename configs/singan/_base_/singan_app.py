@@ -3,10 +3,6 @@
 # 2000). Each singan_app_*.py sets its image and what differs from this.
 _base_ = ['./singan.py']
 
-iters_per_scale = 120
-model = dict(
-    iters_per_scale=iters_per_scale,
-    lr_scheduler_args=dict(milestones=[int(iters_per_scale * 0.8)]))
+train_cfg = dict(iters_per_scale=120)
 train_dataloader = dict(dataset=dict(max_size=96))
-default_hooks = dict(
-    logger=dict(interval=40), checkpoint=dict(interval=iters_per_scale))
+default_hooks = dict(logger=dict(interval=40))

@@ -24,7 +24,6 @@ import torch
 
 from ..fileio.atomic import atomic_write_bytes
 from ..models.singan import SinGAN
-from ..ops.cascade import run_cascade
 from .sampling import check_start_scale
 
 __all__ = ['noise_walk', 'animate', 'write_gif', 'write_mp4']
@@ -90,9 +89,7 @@ def animate(model: SinGAN, num_frames: int = 30, start_scale: int = 2,
                                              generator)
         for s, z in enumerate(model.fixed_noises)
     ]
-    return run_cascade(model.generator.blocks, noises, model.noise_weights,
-                       model.sizes, num=num_frames,
-                       align_corners=model.generator.align_corners)
+    return model.generate(noises, num=num_frames)
 
 
 def write_gif(frames: Sequence[np.ndarray], path: str, fps: float = 10) -> str:

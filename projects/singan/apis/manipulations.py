@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from ..models.singan import SinGAN
-from ..ops.cascade import run_cascade, upsample
+from ..ops.cascade import upsample
 from ..ops.noise import draw_noise
 from ..ops.pyramid import resize_image
 from .sampling import check_start_scale
@@ -62,12 +62,10 @@ def inject_image(model: SinGAN, image: torch.Tensor, start_scale: int,
     below = resize_image(image.to(device), sizes[start_scale - 1])
     start = upsample(below, sizes[start_scale], align)
     noises = [None] * start_scale + [
-        draw_noise(image.shape[0], 3, sizes[s], device, generator)
-        for s in range(start_scale, len(sizes))
+        draw_noise(image.shape[0], model.noise_channels(s), sizes[s], device,
+                   generator) for s in range(start_scale, len(sizes))
     ]
-    return run_cascade(model.generator.blocks, noises, model.noise_weights,
-                       sizes, start_image=start, start_scale=start_scale,
-                       align_corners=align)
+    return model.generate(noises, start_image=start, start_scale=start_scale)
 
 
 def dilate_mask(mask: torch.Tensor, radius: float,

@@ -11,7 +11,6 @@ import torch
 
 from ..evaluation.diversity import reconstruction_rmse
 from ..models.singan import SinGAN
-from ..ops.cascade import run_cascade
 from ..ops.noise import draw_noise
 
 __all__ = [
@@ -100,7 +99,8 @@ def _noises(model: SinGAN, num: int, sizes, start_scale: int,
     device = model.fixed_noises[0].device
     return [
         model.fixed_noises[s] if s < start_scale else
-        draw_noise(num, 1 if s == 0 else 3, sizes[s], device, generator)
+        draw_noise(num, model.noise_channels(s), sizes[s], device,
+                   generator)
         for s in range(len(sizes))
     ]
 
@@ -127,9 +127,7 @@ def random_samples(model: SinGAN, num: int = 1,
         raise ValueError(f'num={num}: ask for at least one sample.')
     sizes = scaled_sizes(model.sizes, factors)
     noises = _noises(model, num, sizes, 0, generator)
-    return run_cascade(model.generator.blocks, noises, model.noise_weights,
-                       sizes, num=num,
-                       align_corners=model.generator.align_corners)
+    return model.generate(noises, sizes, num=num)
 
 
 @torch.no_grad()
@@ -155,9 +153,7 @@ def inject_at_scale(model: SinGAN, start_scale: int, num: int = 1,
     """
     check_start_scale(model, start_scale)
     noises = _noises(model, num, model.sizes, start_scale, generator)
-    return run_cascade(model.generator.blocks, noises, model.noise_weights,
-                       model.sizes, num=num,
-                       align_corners=model.generator.align_corners)
+    return model.generate(noises, num=num)
 
 
 @torch.no_grad()

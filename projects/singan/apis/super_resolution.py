@@ -20,7 +20,7 @@ from typing import Callable, List, Optional, Tuple
 import torch
 
 from ..models.singan import SinGAN
-from ..ops.cascade import generate_at_scale, upsample
+from ..ops.cascade import upsample
 from ..ops.noise import draw_noise
 
 __all__ = ['sr_steps', 'super_resolve', 'bicubic_upscale']
@@ -75,15 +75,18 @@ def super_resolve(model: SinGAN, image: torch.Tensor, factor: float = 4.0,
         torch.Tensor: ``(N, 3, round(h * factor), round(w * factor))``.
     """
     steps, _ = sr_steps(model, factor)
-    finest = model.generator.blocks[-1]
-    amplitude = model.noise_weights[-1]
+    finest = model.current_scale
     align = model.generator.align_corners
     out = image.to(model.fixed_noises[0].device)
     sizes = _step_sizes(image.shape[-2:], factor, steps)
     for step, size in enumerate(sizes, start=1):
         prev = upsample(out, size, align)
-        noise = draw_noise(out.shape[0], 3, size, prev.device, generator)
-        out = generate_at_scale(finest, noise, prev, amplitude)
+        noise = draw_noise(out.shape[0], model.noise_channels(finest), size,
+                           prev.device, generator)
+        # the finest scale alone, at this step's size, on the image so far
+        out = model.generate([None] * finest + [noise],
+                             sizes=model.sizes[:finest] + [tuple(size)],
+                             start_image=prev, start_scale=finest)
         if progress is not None:
             progress(step, steps, size)
     return out

@@ -8,8 +8,9 @@ each with its own optimizer (``SinGAN.train_step``). This wrapper keeps that
 
 - each rank draws its own noise (ranks that share a random state are given
   distinct seeds; rank 0 keeps its stream);
-- before every optimizer step the gradients of that optimizer's parameters
-  are averaged over the ranks, so all ranks take the same step;
+- before every optimizer step the gradients of the parameters it steps are
+  averaged over the ranks (``ScaleOptimizers.reduce_gradients``), so all
+  ranks take the same step, concurrent generator scales included;
 - when a scale starts, rank 0's weights, fixed noise and noise amplitude
   are copied to every rank; after each iteration the BatchNorm running
   statistics are averaged, so the ranks never drift apart.
@@ -25,7 +26,6 @@ import torch
 import torch.nn as nn
 from mmengine.dist import (all_gather_object, all_reduce_params, broadcast,
                            get_dist_info)
-from mmengine.optim import OptimWrapper, OptimWrapperDict
 
 from ..registry import MODEL_WRAPPERS
 
@@ -45,44 +45,6 @@ def average_gradients(params: Iterable[torch.Tensor]) -> None:
     grads = [p.grad for p in params if p.grad is not None]
     if grads:
         all_reduce_params(grads, coalesce=True, op='mean')
-
-
-class _GradientAveraging:
-    """An ``OptimWrapper`` view whose ``update_params`` averages gradients.
-
-    Same steps as ``OptimWrapper.update_params`` (scale, backward, step when
-    due, zero), with the all-reduce between backward and step.
-    """
-
-    def __init__(self, wrapper: OptimWrapper) -> None:
-        self._wrapper = wrapper
-
-    def __getattr__(self, name: str):
-        return getattr(self._wrapper, name)
-
-    def update_params(self, loss: torch.Tensor,
-                      step_kwargs: Optional[Dict] = None,
-                      zero_kwargs: Optional[Dict] = None) -> None:
-        wrapper = self._wrapper
-        wrapper.backward(wrapper.scale_loss(loss))
-        if wrapper.should_update():
-            average_gradients(p for group in wrapper.param_groups
-                              for p in group['params'])
-            wrapper.step(**(step_kwargs or {}))
-            wrapper.zero_grad(**(zero_kwargs or {}))
-
-
-class _AveragingDict:
-    """``OptimWrapperDict`` view handing out gradient-averaging wrappers."""
-
-    def __init__(self, wrappers: OptimWrapperDict) -> None:
-        self._wrappers = wrappers
-
-    def __getitem__(self, key: str) -> _GradientAveraging:
-        return _GradientAveraging(self._wrappers[key])
-
-    def __getattr__(self, name: str):
-        return getattr(self._wrappers, name)
 
 
 @MODEL_WRAPPERS.register_module()
@@ -107,14 +69,12 @@ class SinGANDataParallel(nn.Module):
         self._synced_stage: Optional[int] = None
         self._seeds_checked = False
 
-    def train_step(self, data: dict,
-                   optim_wrapper: OptimWrapperDict) -> Dict[str, torch.Tensor]:
+    def train_step(self, data: dict, optim_wrapper) -> Dict[str, torch.Tensor]:
         """One paper iteration on this rank, kept in step with the others.
 
         Args:
             data (dict): The batch of ``SinGANDataset``.
-            optim_wrapper (OptimWrapperDict): ``generator_{s}`` and
-                ``discriminator_{s}`` optimizers.
+            optim_wrapper (ScaleOptimizers): The optimizers of the scales.
 
         Returns:
             dict[str, torch.Tensor]: This rank's losses.
@@ -125,9 +85,10 @@ class SinGANDataParallel(nn.Module):
         if not self._seeds_checked:
             _distinct_seeds()
             self._seeds_checked = True
-        if self.module.curr_stage != self._synced_stage:
+        if self.module.current_scale != self._synced_stage:
             self._sync_stage()
-        log_vars = self.module.train_step(data, _AveragingDict(optim_wrapper))
+        optim_wrapper.reduce_gradients = average_gradients
+        log_vars = self.module.train_step(data, optim_wrapper)
         if self.broadcast_buffers:
             self._average_buffers()
         return log_vars
@@ -137,7 +98,7 @@ class SinGANDataParallel(nn.Module):
         module = self.module
         for tensor in module.state_dict().values():
             broadcast(tensor)
-        stage = module.curr_stage
+        stage = module.current_scale
         broadcast(module.fixed_noises[stage])
         weights = torch.tensor(module.noise_weights, dtype=torch.float64)
         broadcast(weights)
@@ -145,11 +106,10 @@ class SinGANDataParallel(nn.Module):
         self._synced_stage = stage
 
     def _average_buffers(self) -> None:
-        """Mean of the float buffers (BatchNorm statistics) of the scale."""
-        stage = self.module.curr_stage
+        """Mean of the float buffers (BatchNorm statistics) that learn."""
         buffers: List[torch.Tensor] = [
-            b for net in (self.module.generator, self.module.discriminator)
-            for b in net.blocks[stage].buffers() if b.is_floating_point()
+            b for module in self.module.trained_modules().values()
+            for b in module.buffers() if b.is_floating_point()
         ]
         all_reduce_params(buffers, coalesce=True, op='mean')
 

@@ -72,7 +72,7 @@ class PickleDataHook(Hook):
     def _write(self, runner, iteration: int) -> None:
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
-        if model.curr_stage < 0:
+        if model.current_scale < 0:
             return
         path = osp.join(runner.work_dir, self.output_dir,
                         f'iter_{iteration}.pkl')

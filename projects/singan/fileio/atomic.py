@@ -5,27 +5,19 @@ then renamed over the target, so readers see either the old file or the new
 one. :class:`AtomicLocalBackend` gives mmengine's ``CheckpointHook`` the same
 guarantee (``backend_args=dict(backend='singan_atomic')``).
 
-Test hook: the environment variable ``SINGAN_TEST_WRITE_FAULT`` makes writes
-fail on purpose, for the crash and disk-full tests only (``tests/
-test_resume.py``, ``tests/test_bad_inputs.py``); it is never set otherwise.
-``enospc:PATTERN`` fails writes of files whose path contains ``PATTERN`` as a
-full disk would; ``pause:PATTERN`` stops such a write after the temporary
-file is complete and before the rename, so a test can kill the process in
-the middle of a save.
+The crash and disk-full tests make the rename fail or stall from outside
+(``tests/fault_injection/sitecustomize.py``); nothing here knows of them.
 """
 import errno
 import os
 import os.path as osp
 import tempfile
-import time
 from pathlib import Path
 from typing import Union
 
 from mmengine.fileio import LocalBackend, register_backend
 
 __all__ = ['atomic_write_bytes', 'check_writable_dir', 'AtomicLocalBackend']
-
-_FAULT_ENV = 'SINGAN_TEST_WRITE_FAULT'
 
 
 def atomic_write_bytes(data: bytes, path: Union[str, Path]) -> None:
@@ -55,7 +47,6 @@ def atomic_write_bytes(data: bytes, path: Union[str, Path]) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        _injected_fault(path)
         os.replace(tmp, path)
     except OSError as err:
         _remove_quietly(tmp)
@@ -104,20 +95,6 @@ def _write_error(path: str, err: OSError) -> OSError:
                '--work-dir')
     return OSError(err.errno, f'Writing {path} failed: {fix}. The previous '
                    'version of the file, if any, is intact.')
-
-
-def _injected_fault(path: str) -> None:
-    """Fail or stall a write on purpose when a test asks (see the top)."""
-    fault = os.environ.get(_FAULT_ENV)
-    if not fault or ':' not in fault:
-        return
-    kind, pattern = fault.split(':', 1)
-    if not pattern or pattern not in path:
-        return
-    if kind == 'enospc':
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-    if kind == 'pause':
-        time.sleep(3600)  # the test kills the process meanwhile
 
 
 def _remove_quietly(path: str) -> None:

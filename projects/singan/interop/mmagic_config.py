@@ -10,7 +10,7 @@ equivalent or dropped, each with one log line; docs/mmagic.md lists them.
 from mmengine.config import Config
 from mmengine.logging import print_log
 
-__all__ = ['adapt_mmagic_config']
+__all__ = ['adapt_mmagic_config', 'pop_schedule_keys']
 
 #: mmagic class names with an mmengine equivalent.
 _RENAMED = {
@@ -20,10 +20,13 @@ _RENAMED = {
     'GenIterTimerHook': 'IterTimerHook',
     'GenLogProcessor': 'LogProcessor',
 }
-#: mmagic hooks with no counterpart (snapshots come from SinGANStageHook).
+#: mmagic hooks with no counterpart (snapshots come from SinGANSnapshotHook).
 _DROPPED_HOOKS = ('VisualizationHook', 'GenVisualizationHook')
 #: ``train_cfg`` keys of mmagic's runtime that ``IterBasedTrainLoop`` lacks.
 _LOOP_KEYS = ('by_epoch', )
+#: mmagic model keys that have no meaning here (see docs/mmagic.md).
+_IGNORED_MODEL_KEYS = ('fixed_noise_with_pad', 'first_fixed_noises_ch',
+                       'test_cfg', 'train_cfg', 'ema_confg')
 
 
 def _rename(part: dict, where: str) -> None:
@@ -58,12 +61,55 @@ def adapt_mmagic_config(cfg: Config) -> Config:
     kept = [h for h in hooks if h.get('type') not in _DROPPED_HOOKS]
     if len(kept) != len(hooks):
         print_log(f'custom_hooks: dropped mmagic-only {_DROPPED_HOOKS} '
-                  '(snapshots per scale come from SinGANStageHook).',
+                  '(snapshots per scale come from SinGANSnapshotHook).',
                   logger='current')
         cfg.custom_hooks = kept
+    _move_schedule_keys(cfg)
     train_cfg = cfg.get('train_cfg') or {}
     for key in _LOOP_KEYS:
         train_cfg.pop(key, None)
     if not cfg.get('val_cfg'):
         train_cfg.pop('val_begin', None)
     return cfg
+
+
+def pop_schedule_keys(model: dict) -> dict:
+    """Remove mmagic's schedule and unused keys from a model config.
+
+    Args:
+        model (dict): A ``model`` config, changed in place.
+
+    Returns:
+        dict: The schedule as ``train_cfg`` keys: ``iters_per_scale``,
+        ``lr_milestones``, ``gamma`` (and ``single_thread_pixels``, which
+        our own configs kept in ``model`` before the train loop), where
+        ``model`` had them.
+    """
+    for key in _IGNORED_MODEL_KEYS:
+        model.pop(key, None)
+    moved = {
+        key: model.pop(key)
+        for key in ('iters_per_scale', 'single_thread_pixels') if key in model
+    }
+    lr_args = model.pop('lr_scheduler_args', None) or {}
+    if 'milestones' in lr_args:
+        moved['lr_milestones'] = list(lr_args['milestones'])
+    if 'gamma' in lr_args:
+        moved['gamma'] = lr_args['gamma']
+    return moved
+
+
+def _move_schedule_keys(cfg: Config) -> None:
+    """mmagic states the schedule in ``model``; here the train loop owns it.
+
+    ``model.iters_per_scale`` and ``model.lr_scheduler_args`` (milestones,
+    gamma) move to ``train_cfg``, replacing what it had, with a log line.
+    """
+    moved = pop_schedule_keys(cfg.model)
+    if not moved:
+        return
+    train_cfg = cfg.get('train_cfg') or {}
+    train_cfg.update(moved)
+    cfg.train_cfg = train_cfg
+    print_log(f'model: mmagic schedule keys -> train_cfg {moved}.',
+              logger='current')

@@ -51,6 +51,7 @@ class SinGANMultiScaleGenerator(MultiScaleBlocksMixin, nn.Module):
         super().__init__()
         self.num_scales = num_scales
         self.align_corners = align_corners
+        self.out_channels = out_channels
         self.blocks = nn.ModuleList()
         for scale in range(num_scales + 1):
             self.blocks.append(

@@ -1,46 +1,32 @@
 """SinGAN: the model of one image, trained one scale at a time.
 
-The Runner calls :meth:`SinGAN.train_step` once per paper iteration; the
-stage hook (``engine/stage_hook.py``) calls :meth:`SinGAN.start_stage` when a
-new scale begins. Everything that changes between scales (current stage,
-fixed noises, noise amplitudes) lives here as explicit state, exported with
-:meth:`export_inference_state` and restored with :meth:`load_inference_state`.
+The train loop (``engine/loops.py``) calls :meth:`SinGAN.start_scale` when a
+scale begins and :meth:`SinGAN.train_step` for each of its iterations: the
+critic steps, then the generator steps, of the paper. What changes between
+scales (fixed noises, noise amplitudes) lives here as explicit state,
+exported with :meth:`export_inference_state` and restored with
+:meth:`load_inference_state`; the current scale is the last one started.
+
+Concurrent training (ConSinGAN, Hinz et al. 2021) is one parameter of the
+same iteration: ``num_concurrent`` generator scales learn together, end to
+end, each below the current at ``lr_scale`` times the rate of the one above.
+SinGAN is ``num_concurrent=1``.
 """
-from contextlib import contextmanager
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
+import torch.nn as nn
 from mmengine.model import BaseModel
-from mmengine.optim import OptimWrapperDict
 
-from ..engine.schedule import ScaleSchedule
-from ..ops.cascade import generate_at_scale, run_cascade, upsample
+from .. import paper
+from ..ops.cascade import run_cascade, upsample
 from ..ops.losses import gradient_penalty, reconstruction_loss
-from ..ops.noise import draw_noise, noise_amplitude
+from ..ops.noise import draw_noise, noise_amplitude, noise_channels
 from ..registry import MODELS
 from .inference_state import validate_inference_state
 
 __all__ = ['SinGAN']
-
-#: mmagic config keys that have no meaning here (see docs/mmagic.md).
-_IGNORED_MMAGIC_KEYS = ('fixed_noise_with_pad', 'first_fixed_noises_ch',
-                        'test_cfg', 'train_cfg', 'ema_confg')
-
-
-@contextmanager
-def _threads_for(real: torch.Tensor, single_thread_pixels: int):
-    """One torch thread for a small CPU scale, restored afterwards."""
-    before = torch.get_num_threads()
-    small = real.device.type == 'cpu' and \
-        real.shape[-2] * real.shape[-1] < single_thread_pixels
-    if small and before > 1:
-        torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        if torch.get_num_threads() != before:
-            torch.set_num_threads(before)
 
 
 @MODELS.register_module()
@@ -52,22 +38,19 @@ class SinGAN(BaseModel):
         discriminator (dict): Config of ``SinGANMultiScaleDiscriminator``.
         num_scales (int, optional): Index of the finest scale; ``None`` takes
             the generator's.
-        iters_per_scale (int): Paper iterations per scale. Defaults to 2000.
         noise_weight_init (float): Noise amplitude = this x RMSE of the
             reconstruction from below. Defaults to 0.1.
         generator_steps (int): Generator steps per iteration. Defaults to 3.
         discriminator_steps (int): Critic steps per iteration. Defaults to 3.
-        lr_scheduler_args (dict, optional): ``milestones`` and ``gamma`` of
-            the per-scale step decay. ``None``: ``([1600], 0.1)``.
         gp_weight (float): Gradient-penalty weight. Defaults to 0.1.
         recon_weight (float): Reconstruction-loss weight. Defaults to 10.
+        num_concurrent (int): Generator scales that learn together (1:
+            SinGAN; ConSinGAN: 3). Defaults to 1.
+        lr_scale (float): Learning-rate factor per concurrent scale below the
+            current one (ConSinGAN: 0.1). Defaults to 0.1.
         test_pkl_data (str, optional): Pickle of fixed noises and noise
             amplitudes used by ``tools/test.py`` (mmagic's key).
         data_preprocessor (dict, optional): ``None``: move data to device.
-        single_thread_pixels (int): Scales of fewer pixels (H x W) train on
-            one CPU thread: their small convolutions are slower on two
-            threads, and stall when other processes share the cores
-            (docs/speed.md). 0: never. Defaults to 4096.
         init_cfg (dict, optional): Unused; blocks initialise themselves.
     """
 
@@ -75,231 +58,306 @@ class SinGAN(BaseModel):
                  generator: dict,
                  discriminator: dict,
                  num_scales: Optional[int] = None,
-                 iters_per_scale: int = 2000,
                  noise_weight_init: float = 0.1,
-                 generator_steps: int = 3,
-                 discriminator_steps: int = 3,
-                 lr_scheduler_args: Optional[dict] = None,
+                 generator_steps: int = paper.GENERATOR_STEPS,
+                 discriminator_steps: int = paper.DISCRIMINATOR_STEPS,
                  gp_weight: float = 0.1,
                  recon_weight: float = 10.0,
+                 num_concurrent: int = 1,
+                 lr_scale: float = 0.1,
                  test_pkl_data: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
-                 single_thread_pixels: int = 4096,
-                 init_cfg: Optional[dict] = None,
-                 **kwargs) -> None:
-        unknown = set(kwargs) - set(_IGNORED_MMAGIC_KEYS)
-        if unknown:
-            raise TypeError(f'SinGAN got unknown config keys {sorted(unknown)};'
-                            ' check their spelling in model=dict(...).')
+                 init_cfg: Optional[dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor)
+        for name, value in (('generator_steps', generator_steps),
+                            ('discriminator_steps', discriminator_steps),
+                            ('num_concurrent', num_concurrent)):
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f'{name}={value!r} must be an integer >= 1 '
+                                 '(the paper uses 3 steps; SinGAN trains 1 '
+                                 'scale at a time, ConSinGAN 3).')
         self.generator = MODELS.build(generator)
         self.discriminator = MODELS.build(discriminator)
-        num_scales = self.generator.num_scales if num_scales is None \
+        self.num_scales = self.generator.num_scales if num_scales is None \
             else num_scales
-        lr_args = dict(milestones=[1600], gamma=0.1)
-        lr_args.update(lr_scheduler_args or {})
-        self.schedule = ScaleSchedule(
-            num_scales=num_scales,
-            iters_per_scale=iters_per_scale,
-            milestones=tuple(lr_args['milestones']),
-            gamma=lr_args['gamma'],
-            discriminator_steps=discriminator_steps,
-            generator_steps=generator_steps)
         self.noise_weight_init = noise_weight_init
+        self.generator_steps = generator_steps
+        self.discriminator_steps = discriminator_steps
         self.gp_weight = gp_weight
         self.recon_weight = recon_weight
+        self.num_concurrent = num_concurrent
+        self.lr_scale = lr_scale
         self.test_pkl_data = test_pkl_data
-        self.single_thread_pixels = single_thread_pixels
-        self.curr_stage = -1
         self.fixed_noises: List[torch.Tensor] = []
         self.noise_weights: List[float] = []
-        self._recon_prev: Optional[torch.Tensor] = None
+        self._recon_from_below: Optional[torch.Tensor] = None
 
+    # ------------------------------------------------------------ state
     @property
-    def num_scales(self) -> int:
-        """Index of the finest scale."""
-        return self.schedule.num_scales
+    def current_scale(self) -> int:
+        """The last scale started (-1 before training)."""
+        return len(self.fixed_noises) - 1
 
     @property
     def sizes(self) -> List[tuple]:
         """``(H, W)`` of every started scale, from the fixed noises."""
         return [tuple(n.shape[-2:]) for n in self.fixed_noises]
 
-    # ----------------------------------------------------------- stages
-    def start_stage(self, stage: int, reals: Sequence[torch.Tensor]) -> None:
-        """Freeze the finished scales and prepare ``stage`` for training.
+    @property
+    def first_trained_scale(self) -> int:
+        """The lowest generator scale that learns with the current one."""
+        return max(0, self.current_scale - self.num_concurrent + 1)
+
+    def noise_channels(self, scale: int) -> int:
+        """Channels of the noise at ``scale`` (1 at the coarsest, else 3)."""
+        return noise_channels(scale, self.generator.out_channels)
+
+    def scale_modules(self, net: str) -> List[nn.Module]:
+        """The per-scale networks of ``'generator'`` or ``'discriminator'``.
 
         Args:
-            stage (int): The scale to train next; must follow the current.
+            net (str): Which network.
+
+        Returns:
+            list[nn.Module]: One module per scale, coarsest first.
+        """
+        return list(getattr(self, net).blocks)
+
+    def generator_lrs(self) -> Dict[int, float]:
+        """Generator scales that learn now, with learning-rate multipliers."""
+        current = self.current_scale
+        return {
+            scale: self.lr_scale**(current - scale)
+            for scale in range(self.first_trained_scale, current + 1)
+        }
+
+    def trained_modules(self) -> Dict[str, nn.Module]:
+        """The networks that learn at the current scale, by state-dict name."""
+        current = self.current_scale
+        modules = {
+            f'generator.blocks.{s}': self.generator.blocks[s]
+            for s in self.generator_lrs()
+        }
+        modules[f'discriminator.blocks.{current}'] = \
+            self.discriminator.blocks[current]
+        return modules
+
+    # ----------------------------------------------------------- scales
+    def start_scale(self, scale: int, reals: Sequence[torch.Tensor]) -> None:
+        """Freeze the finished scales and prepare ``scale`` for training.
+
+        Copies the weights of the scale below where the widths match, draws
+        the scale's fixed noise (noise at the coarsest, zeros above) and
+        sets its noise amplitude from the reconstruction error from below.
+
+        Args:
+            scale (int): The scale to train next; must follow the current.
             reals (Sequence[torch.Tensor]): Real image per scale,
                 ``(1, C, H_s, W_s)``, coarsest first.
 
         Returns:
             None
         """
-        if stage != self.curr_stage + 1:
-            raise RuntimeError(f'Cannot start scale {stage} after scale '
-                               f'{self.curr_stage}; scales train in order.')
-        real = reals[stage]
-        self.curr_stage = stage
-        self.generator.copy_from_previous(stage)
-        self.discriminator.copy_from_previous(stage)
+        if scale != self.current_scale + 1:
+            raise RuntimeError(f'Cannot start scale {scale} after scale '
+                               f'{self.current_scale}; scales train in order.')
+        real = reals[scale]
+        self.generator.copy_from_previous(scale)
+        self.discriminator.copy_from_previous(scale)
+        fixed = draw_noise(1, self.noise_channels(scale), real.shape[-2:],
+                           real.device)
+        self.fixed_noises.append(fixed if scale == 0 else fixed.zero_())
         self._set_trainable_scale()
-        channels = 1 if stage == 0 else real.shape[1]
-        fixed = draw_noise(1, channels, real.shape[-2:], real.device)
-        self.fixed_noises.append(fixed if stage == 0 else fixed.zero_())
-        self._recon_prev = self._reconstruction_from_below(stage)
-        amplitude = 1.0 if stage == 0 else noise_amplitude(
-            real, self._recon_prev, self.noise_weight_init)
-        self.noise_weights.append(amplitude)
+        below = self._eval_reconstruction_from_below(scale)
+        self.noise_weights.append(1.0 if scale == 0 else noise_amplitude(
+            real, below, self.noise_weight_init))
+        first = self.first_trained_scale
+        self._recon_from_below = below if first == scale else \
+            self._eval_reconstruction_from_below(first)
 
     def _set_trainable_scale(self) -> None:
-        """Only the current scale learns; finished scales run in eval mode."""
+        """Only the trained scales learn; the others run in eval mode."""
+        trained = set(self.trained_modules().values())
         for net in (self.generator, self.discriminator):
-            for scale, block in enumerate(net.blocks):
-                block.requires_grad_(scale == self.curr_stage)
-                block.train(scale == self.curr_stage and self.training)
+            for block in net.blocks:
+                block.requires_grad_(block in trained)
+                block.train(block in trained and self.training)
 
     def train(self, mode: bool = True) -> 'SinGAN':
         """Set train/eval mode, keeping frozen scales in eval mode."""
         super().train(mode)
-        self._set_trainable_scale()
+        if self.current_scale >= 0:
+            self._set_trainable_scale()
         return self
 
     @torch.no_grad()
-    def _reconstruction_from_below(self, stage: int) -> torch.Tensor:
-        """Reconstruction of the scales below ``stage``, at its size."""
-        size = self.sizes[stage]
-        if stage == 0:
-            return torch.zeros(1, 3, *size, device=self.fixed_noises[0].device)
-        recon = run_cascade(self.generator.blocks[:stage],
-                            self.fixed_noises[:stage], self.noise_weights,
-                            self.sizes, align_corners=self.generator.
-                            align_corners)
+    def _eval_reconstruction_from_below(self, scale: int) -> torch.Tensor:
+        """Reconstruction of the scales below ``scale``, at its size.
+
+        Runs every generator scale in eval mode, as sampling does, so it
+        leaves the BatchNorm statistics of the learning scales untouched.
+        """
+        size = self.sizes[scale]
+        if scale == 0:
+            return torch.zeros(1, self.generator.out_channels, *size,
+                               device=self.fixed_noises[0].device)
+        recon = self.generate(self.fixed_noises[:scale])
         return upsample(recon, size, self.generator.align_corners)
 
     @torch.no_grad()
-    def _random_from_below(self, stage: int, num: int = 1) -> torch.Tensor:
-        """Random samples of the scales below ``stage``, at its size.
+    def _random_from_below(self, scale: int, num: int) -> torch.Tensor:
+        """``num`` random samples of the scales below ``scale``, at its size.
 
-        Args:
-            stage (int): The scale the samples are input to.
-            num (int): Number of independent samples, drawn in one batch.
-                The finished scales run in eval mode, so a batch of ``num``
-                equals ``num`` separate calls.
-
-        Returns:
-            torch.Tensor: ``(num, C, H, W)``.
+        The scales below run in eval mode, so a batch of ``num`` equals
+        ``num`` separate calls.
         """
-        if stage == 0:
-            return torch.zeros_like(self._recon_prev).expand(
-                num, -1, -1, -1).contiguous()
-        sample = run_cascade(self.generator.blocks[:stage], [None] * stage,
-                             self.noise_weights, self.sizes, num=num,
-                             align_corners=self.generator.align_corners)
-        return upsample(sample, self.sizes[stage],
+        if scale == 0:
+            return torch.zeros(num, self.generator.out_channels,
+                               *self.sizes[0],
+                               device=self.fixed_noises[0].device)
+        sample = self.generate([None] * scale, num=num)
+        return upsample(sample, self.sizes[scale],
                         self.generator.align_corners)
 
     # --------------------------------------------------------- training
-    def train_step(self, data: dict,
-                   optim_wrapper: OptimWrapperDict) -> Dict[str, torch.Tensor]:
+    def train_step(self, data: dict, optim_wrapper) -> Dict[str, torch.Tensor]:
         """One paper iteration at the current scale: D steps, then G steps.
 
         Args:
             data (dict): ``real_scale{i}`` tensors of shape
                 ``(1, C, H_i, W_i)``, from ``SinGANDataset``.
-            optim_wrapper (OptimWrapperDict): Holds ``generator_{s}`` and
-                ``discriminator_{s}`` for every scale ``s``.
+            optim_wrapper (ScaleOptimizers): Set to the current scale by the
+                train loop; updates its critic and generator(s).
 
         Returns:
             dict[str, torch.Tensor]: Losses of the last steps, for the log.
         """
-        stage = self.curr_stage
-        if stage < 0:
-            raise RuntimeError('No scale started: train SinGAN with the '
-                               'SinGANStageHook in custom_hooks.')
-        data = self.data_preprocessor(data, True)
-        real = data[f'real_scale{stage}']
-        with _threads_for(real, self.single_thread_pixels):
-            log_vars = self._iteration(stage, real, optim_wrapper)
-        log_vars['scale'] = torch.tensor(float(stage))
-        return log_vars
-
-    def _iteration(self, stage: int, real: torch.Tensor,
-                   optim_wrapper: OptimWrapperDict) -> dict:
-        """The critic steps, then the generator steps, of one iteration."""
-        channels = 1 if stage == 0 else real.shape[1]
+        scale = self.current_scale
+        if scale < 0:
+            raise RuntimeError('No scale started: train SinGAN with '
+                               "train_cfg=dict(type='SinGANTrainLoop').")
+        real = self.data_preprocessor(data, True)[f'real_scale{scale}']
         # The authors draw the noise once per iteration and the input from
         # the coarser scales once per critic step: all those inputs are
         # drawn here in one batch (the frozen scales run in eval mode, so
         # the batch changes no result); the generator steps reuse the last.
-        noise = draw_noise(1, channels, real.shape[-2:], real.device)
-        steps = self.schedule.discriminator_steps
-        prevs = self._random_from_below(stage, num=max(steps, 1))
+        noise = draw_noise(1, self.noise_channels(scale), real.shape[-2:],
+                           real.device)
+        prevs = self._random_from_below(self.first_trained_scale,
+                                        self.discriminator_steps)
         log_vars = {}
-        for step in range(steps):
+        for step in range(self.discriminator_steps):
             log_vars.update(
-                self._discriminator_step(
-                    real, noise, prevs[step:step + 1],
-                    optim_wrapper[f'discriminator_{stage}']))
-        prev = prevs[-1:]
-        for _ in range(self.schedule.generator_steps):
+                self._discriminator_step(real, noise, prevs[step:step + 1],
+                                         optim_wrapper))
+        for _ in range(self.generator_steps):
             log_vars.update(
-                self._generator_step(real, noise, prev,
-                                     optim_wrapper[f'generator_{stage}']))
+                self._generator_step(real, noise, prevs[-1:], optim_wrapper))
+        log_vars['scale'] = torch.tensor(float(scale))
         return log_vars
 
     def _fake(self, noise: torch.Tensor, prev: torch.Tensor) -> torch.Tensor:
-        """A fake image at the current scale."""
-        stage = self.curr_stage
-        return generate_at_scale(self.generator.blocks[stage], noise, prev,
-                                 self.noise_weights[stage])
+        """A fake at the current scale through the learning scales.
+
+        ``prev`` enters the first learning scale; the learning scales below
+        the current draw fresh noise.
+        """
+        scale = self.current_scale
+        return self._cascade([None] * scale + [noise], prev,
+                             self.first_trained_scale)
 
     def _discriminator_step(self, real, noise, prev, optim_wrapper) -> dict:
         """One WGAN-GP critic step; returns its losses."""
-        stage = self.curr_stage
-        critic = self.discriminator.blocks[stage]
+        critic = self.discriminator.blocks[self.current_scale]
         with torch.no_grad():
             fake = self._fake(noise, prev)
-        with optim_wrapper.optim_context(critic):
-            loss_real = -critic(real).mean()
-            loss_fake = critic(fake).mean()
-            loss_gp = gradient_penalty(critic, real, fake)
-            loss = loss_real + loss_fake + self.gp_weight * loss_gp
-        optim_wrapper.update_params(loss)
+        loss_real = -critic(real).mean()
+        loss_fake = critic(fake).mean()
+        loss_gp = gradient_penalty(critic, real, fake)
+        optim_wrapper.update_discriminator(loss_real + loss_fake +
+                                           self.gp_weight * loss_gp)
         return dict(loss_d_real=loss_real.detach(),
                     loss_d_fake=loss_fake.detach(),
                     loss_gp=loss_gp.detach())
 
     def _generator_step(self, real, noise, prev, optim_wrapper) -> dict:
         """One generator step: adversarial + reconstruction loss."""
-        stage = self.curr_stage
-        generator = self.generator.blocks[stage]
-        critic = self.discriminator.blocks[stage]
+        critic = self.discriminator.blocks[self.current_scale]
         # Same maths as the authors: the critic's weight gradients of the
         # generator step were never used (zeroed before the next D step).
         critic.requires_grad_(False)
-        with optim_wrapper.optim_context(generator):
-            loss_gan = -critic(self._fake(noise, prev)).mean()
-            recon = generate_at_scale(generator, self.fixed_noises[stage],
-                                      self._recon_prev,
-                                      self.noise_weights[stage])
-            loss_mse = reconstruction_loss(recon, real)
-            loss = loss_gan + self.recon_weight * loss_mse
-        optim_wrapper.update_params(loss)
+        loss_gan = -critic(self._fake(noise, prev)).mean()
+        recon = self._cascade(self.fixed_noises, self._recon_from_below,
+                              self.first_trained_scale)
+        loss_mse = reconstruction_loss(recon, real)
+        optim_wrapper.update_generators(loss_gan +
+                                        self.recon_weight * loss_mse)
         critic.requires_grad_(True)
         return dict(loss_gan=loss_gan.detach(), loss_mse=loss_mse.detach())
 
+    def _cascade(self, noises, start_image, start_scale) -> torch.Tensor:
+        """The learning scales in their current modes (training)."""
+        return run_cascade(self.generator.blocks[:self.current_scale + 1],
+                           noises, self.noise_weights, self.sizes,
+                           start_image=start_image, start_scale=start_scale,
+                           align_corners=self.generator.align_corners)
+
     # ---------------------------------------------------------- sampling
     @torch.no_grad()
-    def sample(self, num: int = 1, stage: Optional[int] = None,
+    def generate(self,
+                 noises: Sequence[Optional[torch.Tensor]],
+                 sizes: Optional[Sequence[Sequence[int]]] = None,
+                 start_image: Optional[torch.Tensor] = None,
+                 start_scale: int = 0,
+                 num: int = 1,
+                 return_all: bool = False):
+        """Run the trained scales coarse to fine, every one in eval mode.
+
+        The one entry point to the cascade for sampling, reconstruction and
+        the applications (injection at a scale, arbitrary sizes).
+
+        Args:
+            noises (Sequence[torch.Tensor | None]): Noise per scale,
+                ``(N, noise_channels(s), H_s, W_s)``; ``None`` draws fresh
+                noise there. The pass ends at scale ``len(noises) - 1``.
+            sizes (Sequence, optional): ``(H, W)`` per scale; ``None``: the
+                training sizes.
+            start_image (torch.Tensor, optional): Image injected at
+                ``start_scale`` as its input from below, at that scale's
+                size. ``None``: zeros.
+            start_scale (int): First scale to run.
+            num (int): Number of samples when ``start_image`` is ``None``.
+            return_all (bool): Also return the output of every scale run.
+
+        Returns:
+            torch.Tensor | tuple: ``(N, C, H, W)`` in [-1, 1]; with
+            ``return_all``, ``(output, outputs_per_scale)``.
+        """
+        last = len(noises) - 1
+        if not 0 <= start_scale <= last <= self.current_scale:
+            raise ValueError(
+                f'Cannot run scales {start_scale}..{last}: the model has '
+                f'scales 0..{self.current_scale}.')
+        was_training = self.training
+        self.train(False)
+        try:
+            return run_cascade(
+                self.generator.blocks[:last + 1], noises, self.noise_weights,
+                self.sizes if sizes is None else sizes,
+                start_image=start_image, start_scale=start_scale, num=num,
+                align_corners=self.generator.align_corners,
+                return_all=return_all)
+        finally:
+            self.train(was_training)
+
+    def sample(self, num: int = 1, scale: Optional[int] = None,
                sizes: Optional[Sequence[Sequence[int]]] = None,
                generator: Optional[torch.Generator] = None) -> torch.Tensor:
         """Random samples, in eval mode, from noise.
 
         Args:
             num (int): Number of samples, drawn in one batch.
-            stage (int, optional): Last scale to run; ``None``: current.
+            scale (int, optional): Last scale to run; ``None``: current.
             sizes (Sequence, optional): ``(H, W)`` per scale; ``None``: the
                 training sizes.
             generator (torch.Generator, optional): Random source for the noise.
@@ -307,38 +365,26 @@ class SinGAN(BaseModel):
         Returns:
             torch.Tensor: ``(num, C, H, W)`` in [-1, 1].
         """
-        stage = self.curr_stage if stage is None else stage
+        scale = self.current_scale if scale is None else scale
         sizes = self.sizes if sizes is None else sizes
         device = self.fixed_noises[0].device
         noises = [
-            draw_noise(num, 1 if s == 0 else 3, sizes[s], device, generator)
-            for s in range(stage + 1)
+            draw_noise(num, self.noise_channels(s), sizes[s], device,
+                       generator) for s in range(scale + 1)
         ]
-        return self._run_eval(noises, sizes)
+        return self.generate(noises, sizes)
 
-    @torch.no_grad()
-    def reconstruct(self, stage: Optional[int] = None) -> torch.Tensor:
+    def reconstruct(self, scale: Optional[int] = None) -> torch.Tensor:
         """The reconstruction of the training image from the fixed noises.
 
         Args:
-            stage (int, optional): Last scale to run; ``None``: current.
+            scale (int, optional): Last scale to run; ``None``: current.
 
         Returns:
             torch.Tensor: ``(1, C, H, W)`` in [-1, 1].
         """
-        stage = self.curr_stage if stage is None else stage
-        return self._run_eval(self.fixed_noises[:stage + 1], self.sizes)
-
-    def _run_eval(self, noises, sizes) -> torch.Tensor:
-        """Run the cascade with every block in eval mode, then restore."""
-        was_training = self.training
-        self.train(False)
-        try:
-            return run_cascade(self.generator.blocks[:len(noises)], noises,
-                               self.noise_weights, sizes,
-                               align_corners=self.generator.align_corners)
-        finally:
-            self.train(was_training)
+        scale = self.current_scale if scale is None else scale
+        return self.generate(self.fixed_noises[:scale + 1])
 
     def forward(self, inputs=None, data_samples=None, mode: str = 'tensor',
                 num_batches: int = 1) -> torch.Tensor:
@@ -360,22 +406,23 @@ class SinGAN(BaseModel):
 
     # ------------------------------------------------------- inference state
     def export_inference_state(self) -> dict:
-        """Fixed noises, noise amplitudes and stage, as mmagic's pickles.
+        """Fixed noises, noise amplitudes and scale, as mmagic's pickles.
 
         Returns:
             dict: ``fixed_noises`` (list of float32 ``(1, C, H, W)`` arrays),
-            ``noise_weights`` (list of float), ``curr_stage`` (int).
+            ``noise_weights`` (list of float), ``curr_stage`` (int, the
+            current scale under mmagic's name).
         """
         return dict(
             fixed_noises=[
                 n.detach().cpu().float().numpy() for n in self.fixed_noises
             ],
             noise_weights=[float(w) for w in self.noise_weights],
-            curr_stage=int(self.curr_stage))
+            curr_stage=int(self.current_scale))
 
     def load_inference_state(self, state: dict,
                              source: str = 'the pickle') -> None:
-        """Restore fixed noises, noise amplitudes and stage.
+        """Restore fixed noises, noise amplitudes and scale.
 
         Args:
             state (dict): As returned by :meth:`export_inference_state`.
@@ -384,16 +431,16 @@ class SinGAN(BaseModel):
         Returns:
             None
         """
-        noises, weights, stage = validate_inference_state(
-            state, self.generator, source)
+        noises, weights, _ = validate_inference_state(state, self.generator,
+                                                      source)
         device = next(self.parameters()).device
         self.fixed_noises = [
             torch.as_tensor(np.asarray(n, dtype=np.float32)).to(device)
             for n in noises
         ]
         self.noise_weights = weights
-        self.curr_stage = stage
         # Modes first: the finished scales must run in eval mode, or their
         # BatchNorm statistics would change (and resuming would drift).
         self._set_trainable_scale()
-        self._recon_prev = self._reconstruction_from_below(stage)
+        self._recon_from_below = self._eval_reconstruction_from_below(
+            self.first_trained_scale)

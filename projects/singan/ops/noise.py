@@ -3,11 +3,25 @@ from typing import Optional, Sequence
 
 import torch
 
-__all__ = ['draw_noise', 'noise_amplitude', 'PAD']
+__all__ = ['draw_noise', 'noise_amplitude', 'noise_channels', 'PAD']
 
 #: Zero padding added around noise and image before a generator, so that its
 #: five unpadded 3x3 convolutions return the input size (5 = 5 x (3 - 1) / 2).
 PAD = 5
+
+
+def noise_channels(scale: int, image_channels: int = 3) -> int:
+    """Channels of the noise at a scale.
+
+    Args:
+        scale (int): 0 is the coarsest.
+        image_channels (int): Channels of the image. Defaults to 3.
+
+    Returns:
+        int: 1 at the coarsest scale (the same noise broadcast over the
+        colour channels, as the authors do), else ``image_channels``.
+    """
+    return 1 if scale == 0 else image_channels
 
 
 def draw_noise(num: int,
