@@ -1,13 +1,14 @@
 """The sdist and wheel build, and the installed wheel trains by config name.
 
-The ``slow`` tests (about 30 s on 2 cores) build an sdist and a wheel from a
+The ``slow`` tests (about 40 s on 2 cores) build an sdist and a wheel from a
 clean copy of the checkout and a wheel from the unpacked sdist, install the
-first wheel into a fresh venv outside the checkout and train a tiny model
-there through the installed ``singan/.mim/tools/train.py``. Deselect them
-with ``-m "not slow"``. The venv gets no copies of torch and the other
-dependencies: a ``.pth`` file appends the site-packages of the interpreter
-running the tests, after the venv's own, and ``.pth`` files in appended
-folders are not run, so the checkout's editable install stays out of it.
+first wheel into a fresh venv outside the checkout, train a tiny model there
+through the installed ``singan/.mim/tools/train.py`` and sample with its
+``test.py``. Deselect them with ``-m "not slow"``. The venv gets no copies
+of torch and the other dependencies: a ``.pth`` file appends the
+site-packages of the interpreter running the tests, after the venv's own,
+and ``.pth`` files in appended folders are not run, so the checkout's
+editable install stays out of it.
 """
 import json
 import os
@@ -177,15 +178,20 @@ def test_installed_wheel_trains_by_config_name(venv, tmp_path):
     assert found['config'] == osp.join(mim, 'configs', 'singan',
                                        'singan_balloons.py')
     options = [o for o in TINY_OPTIONS if 'data_root=' not in o]
+    options.append(f'train_dataloader.dataset.data_root={found["image"]}')
     work_dir = tmp_path / 'work'
     _run([venv, osp.join(mim, 'tools', 'train.py'), 'singan_balloons',
-          '--work-dir', str(work_dir), '--cfg-options', *options,
-          f'train_dataloader.dataset.data_root={found["image"]}'],
+          '--work-dir', str(work_dir), '--cfg-options', *options],
          cwd=str(tmp_path), env=env)
     checkpoint = (work_dir / 'last_checkpoint').read_text().strip()
-    name = osp.splitext(osp.basename(checkpoint))[0]
-    assert osp.isfile(checkpoint)
-    assert (work_dir / 'pickle' / f'{name}.pkl').is_file()
+    pkl = work_dir / 'pickle' / (osp.splitext(osp.basename(checkpoint))[0]
+                                 + '.pkl')
+    assert osp.isfile(checkpoint) and pkl.is_file()
+    _run([venv, osp.join(mim, 'tools', 'test.py'), 'singan_balloons.py',
+          checkpoint, '--out-dir', str(tmp_path / 'samples'),
+          '--num-samples', '1', '--cfg-options', f'test_cfg.pkl_data={pkl}',
+          *options], cwd=str(tmp_path), env=env)
+    assert (tmp_path / 'samples' / 'grid.png').is_file()
 
 
 def test_find_config_by_name_and_path(tmp_path, monkeypatch):
