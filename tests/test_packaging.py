@@ -23,7 +23,7 @@ from email.parser import Parser
 from types import SimpleNamespace
 
 import pytest
-from conftest import ROOT, TINY_OPTIONS
+from conftest import ROOT, TINY_OPTIONS, run_tool
 from packaging.requirements import Requirement
 
 from singan.resources import find_config, find_sample_image, list_configs
@@ -212,6 +212,13 @@ def test_find_config_lists_close_names():
                        'singan_balloons') as info:
         find_config('singan_baloons')
     assert "'singan_baloons'" in str(info.value)
+
+
+def test_train_tool_names_close_configs():
+    proc = run_tool('train.py', 'singan_baloons', check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert 'Close names: singan_balloons' in proc.stderr
+    assert 'Traceback' not in proc.stderr
 
 
 def test_list_configs_leaves_out_base_files():
