@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 
 .PHONY: setup demo test clean
 
-$(VENV)/.installed: requirements.txt requirements-test.txt setup.py
+$(VENV)/.installed: requirements.txt requirements-test.txt setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	# torch first, pinned, so pip takes the CPU build and no CUDA download

@@ -17,11 +17,13 @@ from mmengine.config import Config, DictAction
 from singan.apis import load_model
 from singan.cli import run_cli
 from singan.fileio import make_grid, save_image, tensor_to_image
+from singan.resources import find_config
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Sample from a SinGAN')
-    parser.add_argument('config', help='config the model was trained with')
+    parser.add_argument('config', help='config the model was trained with '
+                        '(path or name)')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='output root (default: '
                         './work_dirs/<config name>)')
@@ -46,7 +48,7 @@ def main() -> None:
     args = parse_args()
     if args.num_samples < 1:
         raise ValueError(f'--num-samples={args.num_samples} must be >= 1.')
-    cfg = Config.fromfile(args.config)
+    cfg = Config.fromfile(find_config(args.config))
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     work_dir = args.work_dir or cfg.get('work_dir') or osp.join(

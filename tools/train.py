@@ -18,11 +18,13 @@ from singan.cli import run_cli
 from singan.config import prepare_config
 from singan.engine import init_distributed
 from singan.fileio import check_writable_dir
+from singan.resources import find_config
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a SinGAN model')
-    parser.add_argument('config', help='train config file path')
+    parser.add_argument('config', help='config file path or name, e.g. '
+                        'singan_balloons')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
         '--resume',
@@ -50,7 +52,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    cfg = Config.fromfile(args.config)
+    cfg = Config.fromfile(find_config(args.config))
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher
