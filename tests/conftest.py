@@ -41,7 +41,8 @@ def fault_env(fault: str) -> dict:
     path = [osp.join(ROOT, 'tests', 'fault_injection')]
     if os.environ.get('PYTHONPATH'):
         path.append(os.environ['PYTHONPATH'])
-    return dict(SINGAN_TEST_WRITE_FAULT=fault, PYTHONPATH=os.pathsep.join(path))
+    return dict(SINGAN_TEST_WRITE_FAULT=fault,
+                PYTHONPATH=os.pathsep.join(path))
 
 
 @dataclass

@@ -158,6 +158,6 @@ def test_mmagic_config_trains_here(tmp_path):
         checkpoint = f.read().strip()
     assert osp.basename(checkpoint) == 'iter_9.pth'
     model = load_model(_compat_cfg(2), checkpoint)
-    assert model.curr_stage == 2
+    assert model.current_scale == 2
     assert osp.isfile(osp.join(work_dir, 'pickle', 'iter_9.pkl'))
     assert model.sample(1).shape[1] == 3

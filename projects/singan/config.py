@@ -13,18 +13,14 @@ import os.path as osp
 from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 
+from . import paper
 from .engine.distributed import configure_distributed
 from .fileio.image_io import read_image
-from . import paper
 from .interop.mmagic_config import adapt_mmagic_config
 from .ops.pyramid import count_scales
 
 __all__ = ['prepare_config', 'image_num_scales']
 
-#: mmagic config entries with no counterpart here, dropped with a log line.
-_MMAGIC_ONLY_HOOKS = ('GenVisualizationHook', )
-_MMAGIC_PREPROCESSORS = ('GenDataPreprocessor', 'DataPreprocessor',
-                         'EditDataPreprocessor')
 #: Hooks every SinGAN run has, added when a config lacks them.
 _REQUIRED_HOOKS = ('SinGANSnapshotHook', 'CheckInvalidLossHook',
                    'PickleDataHook')
@@ -72,8 +68,8 @@ def prepare_config(cfg: Config, check_image: bool = True) -> Config:
     if check_image and cfg.get('train_dataloader'):
         _sync_num_scales_with_image(model, cfg.train_dataloader.dataset)
     _sync_num_scales(model)
-    _adapt_mmagic_keys(cfg)
     adapt_mmagic_config(cfg)
+    _complete_dataloader(cfg)
     configure_distributed(cfg)
     _set_train_loop(cfg)
     _use_progress_logging(cfg)
@@ -88,7 +84,8 @@ def prepare_config(cfg: Config, check_image: bool = True) -> Config:
     return cfg
 
 
-def _sync_num_scales_with_image(model: ConfigDict, dataset: ConfigDict) -> None:
+def _sync_num_scales_with_image(model: ConfigDict,
+                                dataset: ConfigDict) -> None:
     """Derive ``num_scales`` (``None``) or check it against the image."""
     expected = image_num_scales(dataset)
     given = model.get('num_scales')
@@ -129,8 +126,7 @@ def _set_train_loop(cfg: Config) -> None:
     """``SinGANTrainLoop`` over the schedule; a checkpoint after each scale.
 
     The loop derives ``max_iters = (num_scales + 1) x iters_per_scale``; a
-    ``max_iters`` given in the config must equal it (or mmagic's count of
-    critic steps, which is converted).
+    ``max_iters`` given in the config must equal it.
     """
     train_cfg = cfg.get('train_cfg') or ConfigDict()
     loop_type = train_cfg.get('type') or 'SinGANTrainLoop'
@@ -142,13 +138,7 @@ def _set_train_loop(cfg: Config) -> None:
             f'(the paper uses {paper.ITERS_PER_SCALE}).')
     total = (cfg.model.num_scales + 1) * iters
     given = train_cfg.pop('max_iters', None)
-    d_steps = cfg.model.get('discriminator_steps', paper.DISCRIMINATOR_STEPS)
-    if given == total * d_steps and d_steps != 1:
-        print_log(
-            f'train_cfg.max_iters={given} counts critic steps (mmagic); here '
-            f'one iteration is {d_steps} critic + generator steps, so '
-            f'max_iters={total}.', logger='current')
-    elif given not in (None, total):
+    if given not in (None, total):
         raise ValueError(
             f'train_cfg.max_iters={given} does not match the schedule '
             f'(num_scales + 1) x iters_per_scale = {total}. Remove it; it is '
@@ -174,24 +164,10 @@ def _use_progress_logging(cfg: Config) -> None:
         processor.type = 'SinGANLogProcessor'
 
 
-def _adapt_mmagic_keys(cfg: Config) -> None:
-    """Drop what only mmagic's configs carry (see docs/mmagic.md)."""
-    model = cfg.model
-    pre = model.get('data_preprocessor')
-    if pre and pre.get('type') in _MMAGIC_PREPROCESSORS:
-        model.pop('data_preprocessor')
-    for key in ('data_preprocessor', ):
-        if cfg.get(key, None) and cfg[key].get('type') in _MMAGIC_PREPROCESSORS:
-            cfg.pop(key)
-    hooks = cfg.get('custom_hooks') or []
-    kept = [h for h in hooks if h.get('type') not in _MMAGIC_ONLY_HOOKS]
-    if len(kept) != len(hooks):
-        print_log('GenVisualizationHook is mmagic-only; snapshots per scale '
-                  'come from SinGANSnapshotHook.', logger='current')
-    cfg.custom_hooks = kept
+def _complete_dataloader(cfg: Config) -> None:
+    """The one-image loader's sampler and collate function, when unset."""
     loader = cfg.get('train_dataloader')
     if loader:
-        loader.dataset.pop('pipeline', None)
         if loader.get('sampler') is None:
             loader.sampler = dict(type='InfiniteSampler', shuffle=False)
         loader.setdefault('collate_fn', dict(type='default_collate'))

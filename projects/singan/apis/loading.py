@@ -15,7 +15,7 @@ from ..config import image_num_scales
 from ..fileio.safe_load import load_checkpoint_file, load_pickle
 from ..interop.mmagic import checkpoint_format, from_mmagic, \
     swap_noise_channels
-from ..interop.mmagic_config import pop_schedule_keys
+from ..interop.mmagic_config import adapt_mmagic_model
 from ..models.singan import SinGAN
 from ..models.inference_state import InferenceStateError, check_same_run
 from ..registry import MODELS
@@ -24,9 +24,6 @@ __all__ = ['CheckpointMismatchError', 'load_model', 'find_pickle']
 
 #: Values of ``checkpoint_format`` (argument or top-level config key).
 FORMATS = ('auto', 'singan', 'mmagic')
-#: mmagic's data preprocessors; ours only moves tensors to the device.
-_MMAGIC_PREPROCESSORS = ('DataPreprocessor', 'GenDataPreprocessor',
-                         'EditDataPreprocessor')
 
 
 class CheckpointMismatchError(ValueError):
@@ -127,12 +124,9 @@ def _resolve_format(ckpt: dict, checkpoint: str, requested: str) -> str:
 
 
 def _model_cfg(cfg: Config):
-    """The model config, without mmagic's data preprocessor."""
+    """The model config, without mmagic's preprocessor and schedule keys."""
     model_cfg = cfg.model.copy()
-    pop_schedule_keys(model_cfg)  # the train loop's, in mmagic's configs
-    pre = model_cfg.get('data_preprocessor')
-    if pre and pre.get('type') in _MMAGIC_PREPROCESSORS:
-        model_cfg.pop('data_preprocessor')
+    adapt_mmagic_model(model_cfg)
     return model_cfg
 
 

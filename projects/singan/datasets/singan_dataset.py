@@ -7,6 +7,7 @@ import torch
 from mmengine.logging import print_log
 from torch.utils.data import Dataset
 
+from .. import paper
 from ..fileio.image_io import read_image, to_unit_range
 from ..ops.pyramid import create_real_pyramid
 from ..registry import DATASETS
@@ -40,9 +41,9 @@ class SinGANDataset(Dataset):
 
     def __init__(self,
                  data_root: str,
-                 min_size: int = 25,
-                 max_size: int = 250,
-                 scale_factor_init: float = 0.75,
+                 min_size: int = paper.MIN_SIZE,
+                 max_size: int = paper.MAX_SIZE,
+                 scale_factor_init: float = paper.SCALE_FACTOR,
                  pipeline: Optional[Sequence[dict]] = None,
                  num_samples: int = 1,
                  **kwargs) -> None:

@@ -101,6 +101,7 @@ class ScaleOptimizers(OptimWrapperDict):
             wrappers[name] = OptimWrapper(optimizer)
         copied = ScaleOptimizers(**wrappers)
         copied._base_lr = copy.deepcopy(self._base_lr)
+        copied._factor = self._factor
         copied.set_scale(self._scale, self._generator_lrs)
         return copied
 
@@ -109,7 +110,7 @@ class ScaleOptimizers(OptimWrapperDict):
         self._update(loss, [self[self.key('discriminator', self._scale)]])
 
     def update_generators(self, loss: torch.Tensor) -> None:
-        """Backward ``loss`` once and step every generator scale that learns."""
+        """Backward ``loss`` once; step every generator scale that learns."""
         self._update(loss, [
             self[self.key('generator', s)] for s in sorted(self._generator_lrs)
         ])

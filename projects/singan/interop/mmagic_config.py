@@ -10,7 +10,9 @@ equivalent or dropped, each with one log line; docs/mmagic.md lists them.
 from mmengine.config import Config
 from mmengine.logging import print_log
 
-__all__ = ['adapt_mmagic_config', 'pop_schedule_keys']
+from .. import paper
+
+__all__ = ['adapt_mmagic_config', 'adapt_mmagic_model']
 
 #: mmagic class names with an mmengine equivalent.
 _RENAMED = {
@@ -24,6 +26,9 @@ _RENAMED = {
 _DROPPED_HOOKS = ('VisualizationHook', 'GenVisualizationHook')
 #: ``train_cfg`` keys of mmagic's runtime that ``IterBasedTrainLoop`` lacks.
 _LOOP_KEYS = ('by_epoch', )
+#: mmagic's data preprocessors; ours is mmengine's default.
+_PREPROCESSORS = ('GenDataPreprocessor', 'DataPreprocessor',
+                  'EditDataPreprocessor')
 #: mmagic model keys that have no meaning here (see docs/mmagic.md).
 _IGNORED_MODEL_KEYS = ('fixed_noise_with_pad', 'first_fixed_noises_ch',
                        'test_cfg', 'train_cfg', 'ema_confg')
@@ -65,6 +70,12 @@ def adapt_mmagic_config(cfg: Config) -> Config:
                   logger='current')
         cfg.custom_hooks = kept
     _move_schedule_keys(cfg)
+    pre = cfg.get('data_preprocessor', None)
+    if pre and pre.get('type') in _PREPROCESSORS:
+        cfg.pop('data_preprocessor')
+    loader = cfg.get('train_dataloader')
+    if loader:
+        loader.dataset.pop('pipeline', None)  # the dataset serves tensors
     train_cfg = cfg.get('train_cfg') or {}
     for key in _LOOP_KEYS:
         train_cfg.pop(key, None)
@@ -73,8 +84,8 @@ def adapt_mmagic_config(cfg: Config) -> Config:
     return cfg
 
 
-def pop_schedule_keys(model: dict) -> dict:
-    """Remove mmagic's schedule and unused keys from a model config.
+def adapt_mmagic_model(model: dict) -> dict:
+    """Remove mmagic's schedule, preprocessor and unused keys from a model.
 
     Args:
         model (dict): A ``model`` config, changed in place.
@@ -87,6 +98,9 @@ def pop_schedule_keys(model: dict) -> dict:
     """
     for key in _IGNORED_MODEL_KEYS:
         model.pop(key, None)
+    pre = model.get('data_preprocessor')
+    if pre and pre.get('type') in _PREPROCESSORS:
+        model.pop('data_preprocessor')
     moved = {
         key: model.pop(key)
         for key in ('iters_per_scale', 'single_thread_pixels') if key in model
@@ -105,7 +119,7 @@ def _move_schedule_keys(cfg: Config) -> None:
     ``model.iters_per_scale`` and ``model.lr_scheduler_args`` (milestones,
     gamma) move to ``train_cfg``, replacing what it had, with a log line.
     """
-    moved = pop_schedule_keys(cfg.model)
+    moved = adapt_mmagic_model(cfg.model)
     if not moved:
         return
     train_cfg = cfg.get('train_cfg') or {}
@@ -113,3 +127,19 @@ def _move_schedule_keys(cfg: Config) -> None:
     cfg.train_cfg = train_cfg
     print_log(f'model: mmagic schedule keys -> train_cfg {moved}.',
               logger='current')
+    _convert_max_iters(cfg)
+
+
+def _convert_max_iters(cfg: Config) -> None:
+    """mmagic's ``max_iters`` counts critic steps; ours is derived."""
+    train_cfg = cfg.get('train_cfg') or {}
+    given = train_cfg.get('max_iters')
+    d_steps = cfg.model.get('discriminator_steps', paper.DISCRIMINATOR_STEPS)
+    iters = train_cfg.get('iters_per_scale', paper.ITERS_PER_SCALE)
+    total = (cfg.model.num_scales + 1) * iters
+    if given is not None and d_steps != 1 and given == total * d_steps:
+        train_cfg.pop('max_iters')
+        print_log(
+            f'train_cfg.max_iters={given} counts critic steps (mmagic); here '
+            f'one iteration is {d_steps} critic + generator steps, so '
+            f'max_iters={total}.', logger='current')

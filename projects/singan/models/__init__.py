@@ -8,7 +8,8 @@ from .consingan import ConSinGAN
 from .inference_state import InferenceStateError, validate_inference_state
 
 __all__ = [
-    'SinGAN', 'ConSinGAN', 'SinGANMultiScaleGenerator', 'SinGANMultiScaleDiscriminator',
+    'SinGAN', 'ConSinGAN', 'SinGANMultiScaleGenerator',
+    'SinGANMultiScaleDiscriminator',
     'SinGANGeneratorBlock', 'SinGANDiscriminatorBlock', 'scale_width',
     'InferenceStateError', 'validate_inference_state'
 ]

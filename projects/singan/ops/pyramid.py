@@ -11,6 +11,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .. import paper
+
 __all__ = [
     'check_pyramid_settings', 'count_scales', 'cap_to_max_size',
     'create_real_pyramid', 'resize_image', 'rescaled_size'
@@ -46,10 +48,10 @@ def check_pyramid_settings(min_size: int, max_size: int,
         raise ValueError(
             f'scale_factor_init={scale_factor_init} must lie in (0, 1): it is '
             'the size ratio of a scale to the next finer one (the paper uses '
-            '0.75).')
+            f'{paper.SCALE_FACTOR}).')
     if min_size < 1:
         raise ValueError(f'min_size={min_size} must be a positive number of '
-                         'pixels (the paper uses 25).')
+                         f'pixels (the paper uses {paper.MIN_SIZE}).')
     if min_size > max_size:
         raise ValueError(
             f'min_size={min_size} is larger than max_size={max_size}: the '
