@@ -101,8 +101,8 @@ class SinGANTrainLoop(IterBasedTrainLoop):
         self.runner.call_hook('before_train')
         self._reals = self._pyramid(next(self.dataloader_iterator))
         self._apply_resumed_state()
-        self.runner.call_hook('before_train_epoch')
         self.eta = self._build_eta()
+        self.runner.call_hook('before_train_epoch')
         while self.scale <= self.schedule.num_scales and \
                 not self.stop_training:
             self._train_scale()

@@ -6,7 +6,6 @@ it times one or a few iterations of each scale on a copy of the model
 ``tools/benchmark.py`` times scales with the same functions.
 """
 import copy
-import statistics
 import time
 from typing import Callable, Dict, List, Sequence
 
@@ -15,6 +14,9 @@ import torch
 from .threads import scale_threads
 
 __all__ = ['start_scale', 'time_iterations', 'probe_seconds_per_iter']
+
+#: Timed iterations per scale of the probe (after one warm-up).
+PROBE_ITERS = 3
 
 
 def start_scale(model, optimizers, scale: int,
@@ -74,11 +76,15 @@ def time_iterations(model, optimizers, data: dict, iters: int,
 def probe_seconds_per_iter(model, optimizers, reals: Sequence[torch.Tensor],
                            single_thread_pixels: int,
                            resumed_inside: bool) -> Dict[int, float]:
-    """Median seconds per iteration of every scale still to train.
+    """Seconds per iteration of every scale still to train.
 
     Trains a deep copy of model and optimizers for a few iterations per
     scale, under the same thread policy as training, with the random state
-    forked, so the real run is unchanged.
+    forked, so the real run is unchanged. Each scale gets one warm-up and at
+    least ``PROBE_ITERS`` timed iterations, of which the fastest counts: a
+    moment of contention (other processes on the cores) slows an iteration
+    several-fold, and the ETA's calibration on the real iterations corrects
+    the fastest one's optimism, not a spike.
 
     Args:
         model (SinGAN): The model, at the scale training continues from.
@@ -103,7 +109,7 @@ def probe_seconds_per_iter(model, optimizers, reals: Sequence[torch.Tensor],
             if scale > model.current_scale:
                 start_scale(model, optimizers, scale, reals)
             with scale_threads(reals[scale], single_thread_pixels):
-                times = time_iterations(model, optimizers, data, iters=1,
-                                        min_seconds=0.05)
-            seconds[scale] = statistics.median(times)
+                times = time_iterations(model, optimizers, data,
+                                        iters=PROBE_ITERS, min_seconds=0.05)
+            seconds[scale] = min(times)
     return seconds
