@@ -258,3 +258,20 @@ def test_fast_preset_is_singan_trained_concurrently():
     cfg = Config.fromfile(f'{ROOT}/configs/singan/consingan_balloons.py')
     assert cfg.model.type == 'ConSinGAN' and cfg.model.num_scales == 5
     assert cfg.train_dataloader.dataset.pyramid == 'consingan'
+
+
+def test_applications_animation_runs_image_injection_names_the_preset():
+    from singan.apis.animation import animate
+    from singan.apis.manipulations import inject_image
+    from singan.apis.super_resolution import super_resolve
+    torch.manual_seed(0)
+    model, optim = _model()
+    reals = _reals()
+    for scale in range(4):
+        start_scale(model, optim, scale, reals)
+    model.eval()
+    assert animate(model, num_frames=3, start_scale=2).shape == (3, 3, 30, 36)
+    with pytest.raises(ValueError, match='singan_app'):
+        inject_image(model, reals[-1], start_scale=2)
+    with pytest.raises(ValueError, match='singan_app'):
+        super_resolve(model, reals[-1], factor=2.0)

@@ -358,7 +358,8 @@ class ConSinGAN(BaseModel):
             start_image (torch.Tensor, optional): Not supported: stages pass
                 features; must be ``None``.
             start_scale (int): Must be 0, for the same reason.
-            num (int): Batch size where all noises are ``None``.
+            num (int): Batch size where all noises are ``None`` (else the
+                largest batch of the noises given; batch 1 broadcasts).
             return_all (bool): Also return the image of every stage.
 
         Returns:
@@ -383,21 +384,26 @@ class ConSinGAN(BaseModel):
             self.train(was_training)
 
     def _complete_noises(self, noises, sizes, num) -> List[torch.Tensor]:
-        """Draw the ``None`` noises; check the shapes of the others."""
-        given = [n for n in noises if n is not None]
-        batch = given[0].shape[0] if given else num
+        """Draw the ``None`` noises; check the shapes of the others.
+
+        A noise of batch 1 broadcasts against the others (e.g. fixed noise
+        below an animated stage).
+        """
+        batch = max((n.shape[0] for n in noises if n is not None),
+                    default=num)
         device = self.fixed_noises[0].device
         done = []
         for scale, noise in enumerate(noises):
             want = (batch, *self.noise_shape(scale, sizes[scale]))
             if noise is None:
                 noise = torch.randn(*want, device=device)
-            elif tuple(noise.shape) != want:
+            elif tuple(noise.shape[1:]) != want[1:] or \
+                    noise.shape[0] not in (1, batch):
                 raise ValueError(
                     f'Noise of stage {scale} has shape {tuple(noise.shape)};'
-                    f' ConSinGAN needs {want} for output size '
-                    f'{tuple(sizes[scale])} (feature noise, padded by 2 x '
-                    'num_layers, above stage 0). Use model.noise_shape('
+                    f' ConSinGAN needs {want} (or batch 1) for output size '
+                    f'{tuple(sizes[scale])}: feature noise, padded by 2 x '
+                    'num_layers, above stage 0. Use model.noise_shape('
                     'scale, size), model.sample(), or pass None.')
             done.append(noise)
         return done

@@ -113,6 +113,9 @@ class ConSinGANGenerator(nn.Module):
         self.out_channels = out_channels
         self.features = features
         self.num_layers = num_layers
+        #: Feature upsampling aligns corners, as the authors'; read by
+        #: callers that resize images for a model.
+        self.align_corners = True
         self.head = conv_lrelu(in_channels, features, negative_slope)
         self.blocks = nn.ModuleList(
             nn.Sequential(*[
