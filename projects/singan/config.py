@@ -17,6 +17,7 @@ from . import paper
 from .engine.distributed import configure_distributed
 from .fileio.image_io import read_image
 from .interop.mmagic_config import adapt_mmagic_config
+from .ops.consingan_pyramid import CONSINGAN_STAGES, consingan_pyramid_sizes
 from .ops.pyramid import count_scales
 
 __all__ = ['prepare_config', 'image_num_scales']
@@ -34,12 +35,19 @@ def image_num_scales(dataset_cfg: dict) -> int:
 
     Args:
         dataset_cfg (dict): ``SinGANDataset`` config with ``data_root``,
-            ``min_size``, ``max_size`` and ``scale_factor_init``.
+            ``min_size``, ``max_size`` and ``scale_factor_init`` (or
+            ``pyramid='consingan'`` and ``num_stages``).
 
     Returns:
         int: The stop scale of the image's pyramid.
     """
     height, width = read_image(dataset_cfg['data_root']).shape[:2]
+    if dataset_cfg.get('pyramid', 'singan') == 'consingan':
+        stages = dataset_cfg.get('num_stages')
+        sizes, _ = consingan_pyramid_sizes(
+            height, width, CONSINGAN_STAGES if stages is None else stages,
+            *_pyramid_settings(dataset_cfg)[:2])
+        return len(sizes) - 1
     stop_scale, _ = count_scales(height, width,
                                  *_pyramid_settings(dataset_cfg))
     return stop_scale

@@ -9,10 +9,15 @@ from torch.utils.data import Dataset
 
 from .. import paper
 from ..fileio.image_io import read_image, to_unit_range
+from ..ops.consingan_pyramid import CONSINGAN_STAGES, create_consingan_pyramid
 from ..ops.pyramid import create_real_pyramid
 from ..registry import DATASETS
 
-__all__ = ['SinGANDataset']
+__all__ = ['SinGANDataset', 'PYRAMIDS']
+
+#: ``pyramid`` values: SinGAN's (ratio between scales) or ConSinGAN's (a
+#: number of stages, denser at low resolution).
+PYRAMIDS = ('singan', 'consingan')
 
 
 @DATASETS.register_module()
@@ -33,6 +38,12 @@ class SinGANDataset(Dataset):
         pipeline (Sequence[dict], optional): Accepted for mmagic configs and
             not used: the pyramid is served as tensors directly.
         num_samples (int): Length reported to the sampler. Defaults to 1.
+        pyramid (str): ``'singan'`` (``scale_factor_init`` sets the ratio
+            between scales) or ``'consingan'`` (``num_stages`` stages, the
+            authors' ``create_reals_pyramid``; ``scale_factor_init`` is not
+            used). Defaults to ``'singan'``.
+        num_stages (int, optional): Stages of the ``'consingan'`` pyramid;
+            ``None``: ConSinGAN's 6. Must be ``None`` with ``'singan'``.
 
     Returns of ``__getitem__``:
         dict: ``real_scale{i}`` -> ``(3, H_i, W_i)`` float tensors in [-1, 1],
@@ -46,6 +57,8 @@ class SinGANDataset(Dataset):
                  scale_factor_init: float = paper.SCALE_FACTOR,
                  pipeline: Optional[Sequence[dict]] = None,
                  num_samples: int = 1,
+                 pyramid: str = 'singan',
+                 num_stages: Optional[int] = None,
                  **kwargs) -> None:
         super().__init__()
         self.data_root = os.fspath(data_root)
@@ -55,8 +68,20 @@ class SinGANDataset(Dataset):
             print_log(
                 f'{self.data_root} is {width}x{height}; scaled down so its '
                 f'long side is max_size={max_size}.', logger='current')
-        reals, self.scale_factor, self.stop_scale = create_real_pyramid(
-            image, min_size, max_size, scale_factor_init)
+        if pyramid not in PYRAMIDS:
+            raise ValueError(f'pyramid={pyramid!r}: use one of {PYRAMIDS}.')
+        if pyramid == 'consingan':
+            reals, self.scale_factor, self.stop_scale = \
+                create_consingan_pyramid(
+                    image, CONSINGAN_STAGES if num_stages is None else
+                    num_stages, min_size, max_size)
+        elif num_stages is not None:
+            raise ValueError(
+                f"num_stages={num_stages} needs pyramid='consingan'; "
+                "SinGAN's pyramid follows scale_factor_init.")
+        else:
+            reals, self.scale_factor, self.stop_scale = create_real_pyramid(
+                image, min_size, max_size, scale_factor_init)
         self.reals: List[torch.Tensor] = [
             torch.from_numpy(to_unit_range(r, image.dtype)).permute(2, 0, 1)
             for r in reals

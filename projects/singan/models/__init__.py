@@ -1,14 +1,17 @@
-"""Networks and the SinGAN model."""
+"""Networks and the models: SinGAN and ConSinGAN."""
 from .blocks import (SinGANDiscriminatorBlock, SinGANGeneratorBlock,
                      scale_width)
 from .discriminator import SinGANMultiScaleDiscriminator
 from .generator import SinGANMultiScaleGenerator
 from .singan import SinGAN
 from .consingan import ConSinGAN
+from .consingan_discriminator import ConSinGANDiscriminator
+from .consingan_generator import ConSinGANGenerator
 from .inference_state import InferenceStateError, validate_inference_state
 
 __all__ = [
-    'SinGAN', 'ConSinGAN', 'SinGANMultiScaleGenerator',
+    'SinGAN', 'ConSinGAN', 'ConSinGANGenerator', 'ConSinGANDiscriminator',
+    'SinGANMultiScaleGenerator',
     'SinGANMultiScaleDiscriminator',
     'SinGANGeneratorBlock', 'SinGANDiscriminatorBlock', 'scale_width',
     'InferenceStateError', 'validate_inference_state'
