@@ -120,10 +120,10 @@ def test_dist_test_samples_per_rank(tmp_path, two_ranks):
     assert not np.array_equal(*first)
 
 
-def _tiny_singan(model_type: str = 'SinGAN'):
+def _tiny_singan(**kwargs):
     net = dict(in_channels=3, num_scales=1)
     return MODELS.build(dict(
-        type=model_type, num_scales=1,
+        type='SinGAN', num_scales=1, **kwargs,
         generator=dict(type='SinGANMultiScaleGenerator', out_channels=3,
                        **net),
         discriminator=dict(type='SinGANMultiScaleDiscriminator', **net)))
@@ -185,12 +185,12 @@ def test_wrapper_keeps_ranks_in_step(tmp_path):
 
 def _concurrent_worker(rank: int, world: int, init_file: str,
                        out_dir: str) -> None:
-    """One rank of ConSinGAN: scale 1 trains generator scales 0 and 1."""
+    """One rank of concurrent training: scale 1 trains generator 0 and 1."""
     torch.set_num_threads(1)
     dist.init_process_group('gloo', init_method=f'file://{init_file}',
                             rank=rank, world_size=world)
     torch.manual_seed(rank)
-    model = _tiny_singan('ConSinGAN').train()
+    model = _tiny_singan(num_concurrent=3).train()
     wrapper = SinGANDataParallel(model)
     optim = _optimizers(wrapper)
     reals = _reals()

@@ -11,7 +11,6 @@ import torch
 
 from ..evaluation.diversity import reconstruction_rmse
 from ..models.singan import SinGAN
-from ..ops.noise import draw_noise
 
 __all__ = [
     'parse_factors', 'scaled_sizes', 'check_start_scale', 'random_samples',
@@ -98,10 +97,9 @@ def _noises(model: SinGAN, num: int, sizes, start_scale: int,
     """Fixed noise below ``start_scale``, fresh noise from it."""
     device = model.fixed_noises[0].device
     return [
-        model.fixed_noises[s] if s < start_scale else
-        draw_noise(num, model.noise_channels(s), sizes[s], device,
-                   generator)
-        for s in range(len(sizes))
+        model.fixed_noises[s] if s < start_scale else torch.randn(
+            num, *model.noise_shape(s, sizes[s]), device=device,
+            generator=generator) for s in range(len(sizes))
     ]
 
 

@@ -112,6 +112,10 @@ class SinGAN(BaseModel):
         """Channels of the noise at ``scale`` (1 at the coarsest, else 3)."""
         return noise_channels(scale, self.generator.out_channels)
 
+    def noise_shape(self, scale: int, size: Sequence[int]) -> tuple:
+        """``(C, H, W)`` of the noise of ``scale`` at output ``size``."""
+        return (self.noise_channels(scale), *size)
+
     def scale_modules(self, net: str) -> List[nn.Module]:
         """The per-scale networks of ``'generator'`` or ``'discriminator'``.
 
