@@ -15,8 +15,11 @@ import torch
 from mmengine.config import Config, DictAction
 
 from singan.apis import load_model
+from singan.apis.limits import memory_budget
+from singan.apis.request_checks import check_batch_request
 from singan.cli import run_cli
 from singan.fileio import make_grid, save_image, tensor_to_image
+from singan.fileio.paths import check_output_dir
 
 
 def parse_args() -> argparse.Namespace:
@@ -30,6 +33,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--num-samples', type=int, default=8,
                         help='number of random samples')
     parser.add_argument('--seed', type=int, default=0, help='noise seed')
+    parser.add_argument('--max-memory', type=float, default=None,
+                        metavar='GB', help='memory the run may use; more '
+                        'samples are refused up front (default: 80%% of the '
+                        'free memory of the device)')
     parser.add_argument('--device', default=None,
                         help="'cpu' or 'cuda' (default: cuda if available)")
     parser.add_argument(
@@ -53,7 +60,10 @@ def main() -> None:
         './work_dirs', osp.splitext(osp.basename(args.config))[0])
     out_dir = args.out_dir or osp.join(work_dir, 'test_samples')
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    budget = memory_budget(device, args.max_memory)
+    check_output_dir(out_dir, '--out-dir' if args.out_dir else '--work-dir')
     model = load_model(cfg, args.checkpoint, device=device)
+    check_batch_request(model, args.num_samples, budget, '--num-samples')
     rank, world = _dist_info(args.launcher)
     rng = torch.Generator(device=device).manual_seed(args.seed + rank)
     samples = model.sample(args.num_samples, generator=rng)
