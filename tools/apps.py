@@ -27,6 +27,7 @@ from mmengine.config import Config, DictAction
 from singan import apis
 from singan.apis import limits, request_checks
 from singan.cli import run_cli
+from singan.config_keys import merge_cli_options
 from singan.fileio import save_image, tensor_to_image
 from singan.fileio.paths import check_output_dir
 
@@ -124,8 +125,7 @@ class App:
                 raise FileNotFoundError(
                     f'The {what} {path!r} does not exist. Check the path.')
         cfg = Config.fromfile(args.config)
-        if args.cfg_options:
-            cfg.merge_from_dict(args.cfg_options)
+        merge_cli_options(cfg, args.cfg_options)
         device = args.device or ('cuda' if torch.cuda.is_available() else
                                  'cpu')
         self.model = apis.load_model(cfg, args.checkpoint, args.pkl, device)

@@ -18,6 +18,7 @@ from singan.apis import load_model
 from singan.apis.limits import memory_budget
 from singan.apis.request_checks import check_batch_request
 from singan.cli import run_cli
+from singan.config_keys import merge_cli_options
 from singan.fileio import make_grid, save_image, tensor_to_image
 from singan.fileio.paths import check_output_dir
 
@@ -54,8 +55,7 @@ def main() -> None:
     if args.num_samples < 1:
         raise ValueError(f'--num-samples={args.num_samples} must be >= 1.')
     cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    merge_cli_options(cfg, args.cfg_options)
     work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
         './work_dirs', osp.splitext(osp.basename(args.config))[0])
     out_dir = args.out_dir or osp.join(work_dir, 'test_samples')

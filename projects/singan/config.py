@@ -12,6 +12,7 @@ import os.path as osp
 from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 
+from .config_keys import check_component_args
 from .engine.distributed import configure_distributed
 from .fileio.image_io import read_image
 from .interop.mmagic_config import adapt_mmagic_config
@@ -55,6 +56,7 @@ def prepare_config(cfg: Config, check_image: bool = True) -> Config:
     Returns:
         Config: The same object, completed.
     """
+    check_component_args(cfg)
     model = cfg.model
     if check_image and cfg.get('train_dataloader'):
         _sync_num_scales_with_image(model, cfg.train_dataloader.dataset)
