@@ -12,6 +12,7 @@ import os.path as osp
 from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 
+from .apis.limits import check_image_fits, network_field
 from .config_keys import check_component_args
 from .engine.distributed import configure_distributed
 from .fileio.image_io import read_image
@@ -26,17 +27,21 @@ _MMAGIC_PREPROCESSORS = ('GenDataPreprocessor', 'DataPreprocessor',
                          'EditDataPreprocessor')
 
 
-def image_num_scales(dataset_cfg: dict) -> int:
+def image_num_scales(dataset_cfg: dict, field: int = 11) -> int:
     """``num_scales`` (index of the finest scale) of a dataset config.
 
     Args:
         dataset_cfg (dict): ``SinGANDataset`` config with ``data_root``,
             ``min_size``, ``max_size`` and ``scale_factor_init``.
+        field (int): The smallest side the network accepts
+            (``limits.network_field``).
 
     Returns:
         int: The stop scale of the image's pyramid.
     """
     height, width = read_image(dataset_cfg['data_root']).shape[:2]
+    check_image_fits(height, width, dataset_cfg.get('min_size', 25),
+                     dataset_cfg.get('max_size', 250), field)
     stop_scale, _ = count_scales(height, width,
                                  dataset_cfg.get('min_size', 25),
                                  dataset_cfg.get('max_size', 250),
@@ -78,7 +83,7 @@ def prepare_config(cfg: Config, check_image: bool = True) -> Config:
 
 def _sync_num_scales_with_image(model: ConfigDict, dataset: ConfigDict) -> None:
     """Derive ``num_scales`` (``None``) or check it against the image."""
-    expected = image_num_scales(dataset)
+    expected = image_num_scales(dataset, network_field(model))
     given = model.get('num_scales')
     if given is None:
         model.num_scales = expected

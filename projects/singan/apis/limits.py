@@ -22,7 +22,7 @@ __all__ = [
     'MemoryLimitError', 'receptive_field', 'smallest_factor',
     'cascade_peak_bytes', 'sr_peak_bytes', 'figure_bytes', 'memory_budget',
     'largest_fitting', 'check_fits', 'format_bytes', 'conv_channels',
-    'block_geometry'
+    'block_geometry', 'check_image_fits', 'network_field'
 ]
 
 #: float32.
@@ -279,3 +279,78 @@ def block_geometry(blocks: Sequence) -> Tuple[int, int]:
     import torch.nn as nn
     convs = [m for m in blocks[0].modules() if isinstance(m, nn.Conv2d)]
     return convs[0].kernel_size[0], len(convs)
+
+
+def check_image_fits(height: int, width: int, min_size: int, max_size: int,
+                     field: int = 11) -> None:
+    """Raise unless the pyramid of an image suits the network.
+
+    The critic of every scale sees the unpadded image, so each scale needs
+    at least ``field`` pixels on its short side (the coarsest scale has
+    ``min_size``, after the image is capped to ``max_size``). Every fix this
+    suggests has been checked to work.
+
+    Args:
+        height (int): Image height, as a viewer shows it.
+        width (int): Image width.
+        min_size (int): Short side of the coarsest scale.
+        max_size (int): Cap of the long side of the finest scale.
+        field (int): The smallest side the network accepts, see
+            :func:`receptive_field`.
+
+    Returns:
+        None
+    """
+    if min(height, width) < field:
+        raise ValueError(
+            f'The image is {width}x{height} (WxH): its short side is '
+            f'{min(height, width)} px, but the network needs at least '
+            f'{field} px (the receptive field of its convolutions), so this '
+            f'image cannot be used at any setting. Use an image of at least '
+            f'{field}x{field} px.')
+    if min_size < field:
+        raise ValueError(
+            f'min_size={min_size} is below {field} px, the smallest side the '
+            f'network accepts (the receptive field of its convolutions). Set '
+            f'min_size >= {field} (the paper uses 25).')
+    if min_size > max_size:
+        return  # check_pyramid_settings names it
+    short = min(_capped(height, width, max_size))
+    if short >= min_size:
+        return
+    if short >= field:
+        fix = f'set min_size <= {short}'
+    else:
+        need = max_size
+        while min(_capped(height, width, need)) < field:
+            need += 1
+        fix = f'set max_size >= {need} and min_size={field}'
+    capped = _capped(height, width, max_size)
+    raise ValueError(
+        f'The image is {width}x{height} (WxH), smaller than min_size='
+        f'{min_size} on its short side' + (
+            '' if capped == (height, width) else
+            f' once capped to max_size={max_size} ({capped[1]}x{capped[0]})')
+        + f'. Use a larger image or {fix}.')
+
+
+def _capped(height: int, width: int, max_size: int) -> Tuple[int, int]:
+    """``(H, W)`` after capping the long side to ``max_size``."""
+    scale = min(max_size / max(height, width), 1.0)
+    return tuple(max(1, int(s * scale + 0.5)) for s in (height, width))
+
+
+def network_field(model_cfg: dict) -> int:
+    """The smallest side the generator and critic of a config accept.
+
+    Args:
+        model_cfg (dict): ``cfg.model`` (``generator`` and ``discriminator``
+            with optional ``kernel_size`` and ``num_layers``).
+
+    Returns:
+        int: The larger receptive field of the two networks.
+    """
+    return max(
+        receptive_field(part.get('kernel_size', 3), part.get('num_layers', 5))
+        for part in (model_cfg.get('generator') or {},
+                     model_cfg.get('discriminator') or {}))
