@@ -22,12 +22,12 @@ import sys
 import _bootstrap  # noqa: F401
 import numpy as np
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 
 from singan import apis
 from singan.apis import limits, request_checks
-from singan.cli import run_cli
-from singan.config_keys import merge_cli_options
+from singan.cli import CfgOptionsAction, run_cli
+from singan.config_keys import apply_path_arguments, merge_cli_options
 from singan.fileio import save_image, tensor_to_image
 from singan.fileio.paths import check_output_dir
 
@@ -38,6 +38,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('checkpoint', help='checkpoint file (.pth)')
     parser.add_argument('--pkl', help='pickle of fixed noises (default: '
                         'the one stored with the checkpoint)')
+    parser.add_argument('--image', help='the training image, if it moved '
+                        '(sets train_dataloader.dataset.data_root; spaces '
+                        'in the path are kept, unlike in --cfg-options)')
     parser.add_argument('--out-dir', help='output folder (default: '
                         'work_dirs/apps/<config name>/<command>)')
     parser.add_argument('--seed', type=int, default=0, help='noise seed')
@@ -50,7 +53,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         metavar='GB', help='memory the run may use; larger '
                         'requests are refused up front (default: 80%% of '
                         'the free memory of the device)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
                         help='override config settings')
 
 
@@ -126,6 +129,7 @@ class App:
                     f'The {what} {path!r} does not exist. Check the path.')
         cfg = Config.fromfile(args.config)
         merge_cli_options(cfg, args.cfg_options)
+        apply_path_arguments(cfg, args)
         device = args.device or ('cuda' if torch.cuda.is_available() else
                                  'cpu')
         self.model = apis.load_model(cfg, args.checkpoint, args.pkl, device)

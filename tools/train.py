@@ -11,11 +11,11 @@ import os.path as osp
 import sys
 
 import _bootstrap  # noqa: F401
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
 
-from singan.cli import run_cli
-from singan.config_keys import merge_cli_options
+from singan.cli import CfgOptionsAction, run_cli
+from singan.config_keys import apply_path_arguments, merge_cli_options
 from singan.config import prepare_config
 from singan.engine import init_distributed
 from singan.fileio import check_writable_dir
@@ -26,6 +26,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
+        '--image', help='the training image (sets train_dataloader.dataset.'
+        'data_root; spaces in the path are kept, unlike in --cfg-options)')
+    parser.add_argument(
         '--resume',
         nargs='?',
         type=str,
@@ -35,7 +38,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override config settings, key=value pairs (xxx=yyy)')
     parser.add_argument(
         '--launcher',
@@ -53,6 +56,7 @@ def main() -> None:
     args = parse_args()
     cfg = Config.fromfile(args.config)
     merge_cli_options(cfg, args.cfg_options)
+    apply_path_arguments(cfg, args)
     cfg.launcher = args.launcher
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir

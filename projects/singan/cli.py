@@ -11,11 +11,41 @@ import sys
 import traceback
 from typing import Callable
 
-__all__ = ['UserInputError', 'format_user_error', 'run_cli']
+__all__ = ['UserInputError', 'CfgOptionsAction', 'format_user_error',
+           'run_cli']
 
 
 class UserInputError(ValueError):
     """A problem with what the user gave, with the fix in its message."""
+
+
+def _dict_action():
+    from mmengine.config import DictAction
+    return DictAction
+
+
+class CfgOptionsAction(_dict_action()):
+    """mmengine's ``DictAction``, keeping what was typed.
+
+    ``DictAction`` removes every space from a value (``data_root=my
+    photos/x.png`` becomes ``myphotos/x.png``); the typed values are kept in
+    ``namespace.cfg_options_raw`` so that a path that then does not exist
+    can be explained (``config_keys.check_option_paths``). A word without
+    ``=`` (the rest of an unquoted path with a space) is refused here,
+    instead of failing inside ``DictAction``.
+    """
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        for value in values:
+            if '=' not in value:
+                raise UserInputError(
+                    f'--cfg-options: {value!r} is not KEY=VALUE. If it is '
+                    'the rest of a path with a space, pass the path with '
+                    "--image 'PATH' (train.py, test.py, apps.py) or --pkl "
+                    "'PATH' instead: --cfg-options does not keep spaces.")
+        super().__call__(parser, namespace, values, option_string)
+        raw = dict(v.split('=', 1) for v in values)
+        setattr(namespace, 'cfg_options_raw', raw)
 
 
 #: Exceptions whose message is written for the user (refused pickles

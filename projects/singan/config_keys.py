@@ -17,7 +17,12 @@ from mmengine.config import Config
 from . import registry
 from .cli import UserInputError
 
-__all__ = ['check_option_keys', 'merge_cli_options', 'check_component_args']
+__all__ = ['check_option_keys', 'merge_cli_options', 'check_component_args',
+           'check_option_paths', 'apply_path_arguments']
+
+#: Keys of input files, and the argument that takes such a path whole.
+_PATH_KEYS = {'data_root': '--image', 'pkl_data': '--pkl',
+              'test_pkl_data': '--pkl', 'load_from': None}
 
 #: Registries searched for a dict's ``type``, most specific first.
 _REGISTRIES = ('MODELS', 'DATASETS', 'HOOKS', 'LOOPS', 'DATA_SAMPLERS',
@@ -180,3 +185,63 @@ def check_component_args(cfg: Config) -> None:
                     f'{where} ({part["type"]}) has the argument {key!r}, '
                     f'which {part["type"]} does not take{hint} Valid: '
                     f'{", ".join(sorted(valid - {"type"}))}.')
+
+
+def check_option_paths(cfg: Config, raw: Optional[dict]) -> None:
+    """Explain an input path from ``--cfg-options`` that does not exist.
+
+    Args:
+        cfg (Config): The merged config.
+        raw (dict, optional): ``namespace.cfg_options_raw``: the values as
+            typed (``CfgOptionsAction``).
+
+    Returns:
+        None
+    """
+    import os.path as osp
+    for key, typed in (raw or {}).items():
+        name = key.split('.')[-1]
+        if name not in _PATH_KEYS:
+            continue
+        value = cfg
+        for part in key.split('.'):
+            value = value[int(part)] if isinstance(value, list) else \
+                value.get(part)
+        if not isinstance(value, str) or not value or osp.exists(value):
+            continue
+        flag = _PATH_KEYS[name]
+        how = (f"pass it with {flag} '{typed}'" if flag else
+               'rename the file (or link it) to a path without spaces')
+        spaces = (f'you typed {typed!r}: --cfg-options removes spaces from '
+                  f'values, so {how}' if typed.strip('\'"') != value else
+                  f'check the path. Note that --cfg-options removes spaces '
+                  f'from values; a path with spaces must be given with '
+                  f'{flag or "no spaces"}')
+        raise UserInputError(
+            f'{key}={value!r} (from --cfg-options) does not exist; {spaces}.')
+
+
+def apply_path_arguments(cfg: Config, args) -> Config:
+    """Set ``--image`` and ``--pkl`` in the config, then check the paths.
+
+    Args:
+        cfg (Config): The config, ``--cfg-options`` merged.
+        args (argparse.Namespace): With optional ``image``, ``pkl`` and
+            ``cfg_options_raw``.
+
+    Returns:
+        Config: ``cfg``.
+    """
+    raw = dict(getattr(args, 'cfg_options_raw', None) or {})
+    if getattr(args, 'image', None):
+        if not cfg.get('train_dataloader'):
+            raise UserInputError('--image: the config has no '
+                                 'train_dataloader to set it in.')
+        cfg.train_dataloader.dataset.data_root = args.image
+        raw.pop('train_dataloader.dataset.data_root', None)
+    if getattr(args, 'pkl', None) and cfg.get('test_cfg') is not None:
+        cfg.test_cfg.pkl_data = args.pkl
+        raw = {k: v for k, v in raw.items()
+               if not k.endswith(('pkl_data', 'test_pkl_data'))}
+    check_option_paths(cfg, raw)
+    return cfg
