@@ -378,4 +378,6 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    sys.exit(run_cli(main))
+    sys.exit(run_cli(main, 'lower --num, --frames, --factor or --factors '
+                     '(or set a smaller --max-memory so the estimate '
+                     'refuses it up front)'))

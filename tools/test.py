@@ -94,4 +94,4 @@ def _dist_info(launcher: str):
 
 
 if __name__ == '__main__':
-    sys.exit(run_cli(main))
+    sys.exit(run_cli(main, 'lower --num-samples (or run with --device cpu)'))

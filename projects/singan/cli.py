@@ -12,7 +12,7 @@ import traceback
 from typing import Callable
 
 __all__ = ['UserInputError', 'CfgOptionsAction', 'format_user_error',
-           'run_cli']
+           'out_of_memory', 'run_cli']
 
 
 class UserInputError(ValueError):
@@ -74,20 +74,51 @@ def format_user_error(err: BaseException) -> str:
     return 'error: ' + ' '.join(text.split())
 
 
-def run_cli(main: Callable[[], None]) -> int:
+def out_of_memory(err: BaseException) -> bool:
+    """Whether ``err`` is torch running out of (GPU or CPU) memory.
+
+    Args:
+        err (BaseException): Any error.
+
+    Returns:
+        bool: ``torch.OutOfMemoryError`` (CUDA), or the CPU allocator's
+        ``RuntimeError`` ("can't allocate memory").
+    """
+    oom = getattr(sys.modules.get('torch'), 'OutOfMemoryError', None)
+    if oom is not None and isinstance(err, oom):
+        return True
+    return isinstance(err, RuntimeError) and (
+        "can't allocate memory" in str(err) or 'out of memory' in str(err))
+
+
+def run_cli(main: Callable[[], None], oom_fix: str = 'lower the sizes or '
+            'counts asked for') -> int:
     """Run a tool's ``main`` and turn user errors into one message.
 
     Args:
         main (Callable): The tool's entry point.
+        oom_fix (str): What to lower when torch runs out of memory.
 
     Returns:
-        int: Exit status: 0 on success, 2 for bad input, 130 on Ctrl-C.
+        int: Exit status: 0 on success, 2 for bad input (and for running
+        out of memory), 130 on Ctrl-C.
     """
     try:
         main()
     except KeyboardInterrupt:
         print('Interrupted. Continue with --resume.', file=sys.stderr)
         return 130
+    except (RuntimeError, MemoryError) as err:
+        if not (isinstance(err, MemoryError) or out_of_memory(err)):
+            raise
+        if os.environ.get('SINGAN_DEBUG'):
+            traceback.print_exc()
+        first = str(err).strip().splitlines()[0] if str(err).strip() else \
+            type(err).__name__
+        print(f'error: out of memory ({first}). To fit, {oom_fix}. Files '
+              'written before (checkpoints, earlier outputs) are intact.',
+              file=sys.stderr)
+        return 2
     except _USER_ERRORS as err:
         if os.environ.get('SINGAN_DEBUG'):
             traceback.print_exc()

@@ -130,7 +130,9 @@ _CHECKPOINT_FIX = ('Pass a .pth written by training (WORK_DIR/iter_N.pth); '
 def _check_file(path: str, what: str, fix: str) -> None:
     """Raise a clear error for a missing, folder or empty path."""
     if not osp.exists(path):
-        raise FileNotFoundError(f'{what} {path!r} does not exist. {fix}')
+        from .paths import describe_missing
+        raise FileNotFoundError(describe_missing(
+            path, f'{what} {path!r} does not exist. {fix}'))
     if osp.isdir(path):
         raise IsADirectoryError(f'{what} {path!r} is a folder, not a file. '
                                 f'{fix}')
