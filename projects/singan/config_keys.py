@@ -217,6 +217,11 @@ def check_option_paths(cfg: Config, raw: Optional[dict]) -> None:
                   f'check the path. Note that --cfg-options removes spaces '
                   f'from values; a path with spaces must be given with '
                   f'{flag or "no spaces"}')
+        from .fileio.paths import link_problem
+        problem = link_problem(value)
+        if problem:
+            raise UserInputError(f'{key}={value!r} (from --cfg-options) '
+                                 f'cannot be opened: {problem}.')
         raise UserInputError(
             f'{key}={value!r} (from --cfg-options) does not exist; {spaces}.')
 
