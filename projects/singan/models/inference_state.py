@@ -39,12 +39,7 @@ def validate_inference_state(
             f'{source} holds {found}, not the keys {list(_KEYS)} of a SinGAN '
             'pickle. Pass the .pkl written next to the checkpoint (work_dir/'
             'pickle/iter_N.pkl).')
-    noises = [_noise_array(n, s, source)
-              for s, n in enumerate(_sequence(state, 'fixed_noises', source))]
-    weights = [_real(w, f'noise_weights[{s}]', source)
-               for s, w in enumerate(_sequence(state, 'noise_weights',
-                                               source))]
-    stage = _integer(state['curr_stage'], source)
+    noises, weights, stage = _typed_state(state, source)
     num_blocks = len(generator.blocks)
     if not 0 <= stage < num_blocks:
         raise InferenceStateError(
@@ -70,6 +65,25 @@ def validate_inference_state(
         raise InferenceStateError(f'{source} has invalid noise weights '
                                   f'{bad}; they must be finite and >= 0.')
     return noises, weights, stage
+
+
+def _typed_state(state: dict, source: str
+                 ) -> Tuple[List[np.ndarray], List[float], int]:
+    """Noises, amplitudes and stage, each checked for its type.
+
+    Args:
+        state (dict): An inference state with all of its keys.
+        source (str): Name of the file, for the messages.
+
+    Returns:
+        tuple: float32 noise arrays (finite), floats, and an int.
+    """
+    noises = [_noise_array(n, s, source)
+              for s, n in enumerate(_sequence(state, 'fixed_noises', source))]
+    weights = [_real(w, f'noise_weights[{s}]', source)
+               for s, w in enumerate(_sequence(state, 'noise_weights',
+                                               source))]
+    return noises, weights, _integer(state['curr_stage'], source)
 
 
 def _sequence(state: dict, key: str, source: str) -> list:
@@ -141,6 +155,7 @@ def check_same_run(state: dict, reference: dict, source: str,
     """
     if any(k not in state for k in _KEYS):
         return  # validate_inference_state names the missing keys
+    _typed_state(state, source)  # a damaged file: say so, not "another run"
     shapes = [tuple(np.shape(n)) for n in state['fixed_noises']]
     want = [tuple(np.shape(n)) for n in reference['fixed_noises']]
     if state['curr_stage'] != reference['curr_stage'] or shapes != want:
