@@ -275,6 +275,13 @@ CASES = {
         'train.py', _train('model.iters_per_scale.x=1'),
         ['model.iters_per_scale is 2000, not a dict',
          'Set model.iters_per_scale=VALUE']),
+    'cfg-options: misspelt type': Case(
+        'train.py', _train('model.generator.type=SinGANMultiScaleGeneratr'),
+        ['no class or function of that name is registered',
+         'did you mean SinGANMultiScaleGenerator?']),
+    'cfg-options: load_from path with a space': Case(
+        'train.py', _train('load_from={images}/my photos/a.pth'),
+        ['myphotos/a.pth', 'removes spaces', 'rename the file']),
     'cfg-options: misspelt key (test.py)': Case(
         'test.py', _test('{work_dir}/iter_24.pth', 'test_cfg.pkl_dat=x'),
         ['did you mean test_cfg.pkl_data?']),

@@ -137,6 +137,32 @@ def check_option_keys(cfg: Config, options: dict) -> None:
                     f'{node!r}, not a dict, so it has no key {part!r}. Set '
                     f'{".".join(path)}=VALUE itself.')
             path.append(part)
+        if path and path[-1] == 'type':
+            _check_type_name(option, options[option])
+
+
+def _registered_names() -> Set[str]:
+    """Every name in our registries and their mmengine parents."""
+    names: Set[str] = set()
+    for name in _REGISTRIES:
+        reg = getattr(registry, name)
+        while reg is not None:
+            names |= set(reg.module_dict)
+            reg = reg.parent
+    return names
+
+
+def _check_type_name(option: str, value: Any) -> None:
+    """A ``type`` given on the command line must be registered."""
+    if not isinstance(value, str) or _built_type({'type': value}):
+        return
+    close = difflib.get_close_matches(value, sorted(_registered_names()),
+                                      n=1, cutoff=0.6)
+    hint = f'did you mean {close[0]}? ' if close else ''
+    raise UserInputError(
+        f'--cfg-options {option}={value}: no class or function of that name '
+        f'is registered ({hint}see singan/registry.py and mmengine\'s '
+        'registries). Check the spelling; nothing was changed.')
 
 
 def merge_cli_options(cfg: Config, options: Optional[dict]) -> Config:
