@@ -214,7 +214,7 @@ CASES = {
          'field', 'use e.g. --factors 0.56x0.41']),
     'apps sample: factors over memory': Case(
         'apps.py', _apps('sample', '--factors', '1e9x1'),
-        ['--factors 1e+09x1', 'needs about', 'GB of memory',
+        ['--factors 1e9x1', 'needs about', 'GB of memory',
          'The largest that fits is --factors ']),
     'apps sample: factors over --max-memory': Case(
         'apps.py', _apps('sample', '--factors', '3x3', '--max-memory',

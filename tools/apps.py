@@ -326,7 +326,8 @@ def check_request(app: App, args) -> None:
     budget = limits.memory_budget(app.device, args.max_memory)
     if args.command == 'sample':
         request_checks.check_sample_request(
-            model, args.num, apis.parse_factors(args.factors), budget)
+            model, args.num, apis.parse_factors(args.factors), budget,
+            text=args.factors)
     elif args.command == 'inject':
         for n in args.start_scales or ():
             apis.check_start_scale(model, n, 0, '--start-scales')

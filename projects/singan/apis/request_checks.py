@@ -51,8 +51,8 @@ def _sample_bytes(model: SinGAN, num: int, factors: Sequence[float]) -> int:
         sizes, limits.conv_channels(model.generator.blocks), num)
 
 
-def _check_coarsest(model: SinGAN, factors: Sequence[float], flag: str) -> \
-        Tuple[float, float]:
+def _check_coarsest(model: SinGAN, factors: Sequence[float], flag: str,
+                    text: str) -> Tuple[float, float]:
     """The smallest factors; raise if ``factors`` go below them."""
     field = _field(model)
     (h0, w0), (fh, fw) = model.sizes[0], factors
@@ -62,7 +62,7 @@ def _check_coarsest(model: SinGAN, factors: Sequence[float], flag: str) -> \
     if min(height, width) < field:
         fix = f'{max(fh, low[0]):g}x{max(fw, low[1]):g}'
         raise ValueError(
-            f'{flag} {fh:g}x{fw:g} makes the coarsest scale {height}x{width} '
+            f'{flag} {text} makes the coarsest scale {height}x{width} '
             f'(HxW) px, smaller than the {field}x{field} receptive field of '
             f'the generator (the model\'s coarsest scale is {h0}x{w0}), so '
             f'the samples would have no structure. The smallest factors '
@@ -99,7 +99,8 @@ def _largest_factors(model: SinGAN, num: int, factors: Sequence[float],
 
 
 def check_sample_request(model: SinGAN, num: int, factors: Sequence[float],
-                         budget: int, flag: str = '--factors') -> None:
+                         budget: int, flag: str = '--factors',
+                         text: Optional[str] = None) -> None:
     """Check the size factors and the number of random samples.
 
     Args:
@@ -108,11 +109,13 @@ def check_sample_request(model: SinGAN, num: int, factors: Sequence[float],
         factors (Sequence[float]): ``(height, width)`` factors.
         budget (int): Bytes available.
         flag (str): The option naming the factors.
+        text (str, optional): The factors as typed, for the messages.
 
     Returns:
         None
     """
-    low = _check_coarsest(model, factors, flag)
+    text = text or f'{factors[0]:g}x{factors[1]:g}'
+    low = _check_coarsest(model, factors, flag, text)
     needed = _sample_bytes(model, num, factors)
     if needed <= budget:
         return
@@ -122,7 +125,7 @@ def check_sample_request(model: SinGAN, num: int, factors: Sequence[float],
     options = ([f'{flag} {pair}'] if pair else []) + (
         [f'--num {count} (at these factors)'] if count else [])
     limits.check_fits(
-        f'{num} samples at {flag} {factors[0]:g}x{factors[1]:g}', needed,
+        f'{num} samples at {flag} {text}', needed,
         budget, ' or '.join(options), 'lower --num or the factors')
 
 
