@@ -248,6 +248,16 @@ CASES = {
         + ['1000000', '--max-memory', '1'] + _test('')(ctx)[6:],
         ['--num-samples 1000000', 'needs about',
          'The largest that fits is --num-samples ']),
+    'train: discriminator_steps over memory': Case(
+        'train.py', _train('model.discriminator_steps=10000000'),
+        ['model.discriminator_steps=10000000 needs about', '80% of the free '
+         'memory', 'The largest that fits is model.discriminator_steps=']),
+    'train: num_snapshot_samples over memory': Case(
+        'train.py', _train('custom_hooks.0.num_snapshot_samples=100000000'),
+        ['The largest that fits is custom_hooks.0.num_snapshot_samples=']),
+    'train: generator_steps not an integer': Case(
+        'train.py', _train('model.generator_steps=2.5'),
+        ['model.generator_steps=2.5 must be a positive integer']),
     # --- issue 15, 3: keys that the config does not have
     'cfg-options: misspelt dataset key': Case(
         'train.py', _train('train_dataloader.dataset.max_sise=48'),

@@ -12,7 +12,8 @@ import os.path as osp
 from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 
-from .apis.limits import check_image_fits, network_field
+from .apis.limits import check_image_fits, memory_budget, network_field
+from .apis.request_checks import check_training_counts
 from .config_keys import check_component_args
 from .engine.distributed import configure_distributed
 from .fileio.image_io import read_image
@@ -62,6 +63,8 @@ def prepare_config(cfg: Config, check_image: bool = True) -> Config:
         Config: The same object, completed.
     """
     check_component_args(cfg)
+    check_training_counts(cfg.model, cfg.get('custom_hooks') or [],
+                          memory_budget(), _max_size(cfg))
     model = cfg.model
     if check_image and cfg.get('train_dataloader'):
         _sync_num_scales_with_image(model, cfg.train_dataloader.dataset)
@@ -79,6 +82,12 @@ def prepare_config(cfg: Config, check_image: bool = True) -> Config:
         cfg.test_cfg = None
     _ensure_hooks(cfg)
     return cfg
+
+
+def _max_size(cfg: Config) -> int:
+    """The long side of the finest scale, at most (``max_size``)."""
+    loader = cfg.get('train_dataloader') or {}
+    return (loader.get('dataset') or {}).get('max_size', 250)
 
 
 def _sync_num_scales_with_image(model: ConfigDict, dataset: ConfigDict) -> None:

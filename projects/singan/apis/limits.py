@@ -229,7 +229,9 @@ def format_bytes(value: int) -> str:
 
 
 def check_fits(what: str, needed: int, budget: int, largest: str,
-               lower: str) -> None:
+               lower: str,
+               source: str = 'set with --max-memory GB; default 80% of the '
+               'free memory') -> None:
     """Raise :class:`MemoryLimitError` when ``needed`` exceeds ``budget``.
 
     Args:
@@ -239,6 +241,7 @@ def check_fits(what: str, needed: int, budget: int, largest: str,
         largest (str): The largest request that fits, as the user would
             type it, e.g. ``'--factor 12.5'``; empty when none fits.
         lower (str): What else to lower when nothing fits.
+        source (str): Where the budget comes from, for the message.
 
     Returns:
         None
@@ -249,8 +252,7 @@ def check_fits(what: str, needed: int, budget: int, largest: str,
         f'Nothing of this kind fits; {lower}.'
     raise MemoryLimitError(
         f'{what} needs about {format_bytes(needed)} of memory at its peak, '
-        f'more than the {format_bytes(budget)} available (set with '
-        f'--max-memory GB; default 80% of the free memory). {fix}')
+        f'more than the {format_bytes(budget)} available ({source}). {fix}')
 
 
 def conv_channels(blocks: Sequence) -> List[List[Tuple[int, int]]]:

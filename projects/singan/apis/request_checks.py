@@ -220,3 +220,44 @@ def check_figure_request(height: int, aspect: float, count: int,
     limits.check_fits(f'--display-height {height}', needed(height), budget,
                       f'--display-height {largest}' if largest else '',
                       'lower --display-height')
+
+
+def check_training_counts(model_cfg: dict, hooks: Sequence[dict],
+                          budget: int, max_size: int) -> None:
+    """Check the per-iteration counts of training before it starts.
+
+    ``discriminator_steps`` inputs from the coarser scales are drawn in one
+    batch, and every snapshot draws ``num_snapshot_samples`` samples in one
+    batch; both batches run at most at the finest size (long side
+    ``max_size``).
+
+    Args:
+        model_cfg (dict): ``cfg.model``.
+        hooks (Sequence[dict]): ``cfg.custom_hooks``.
+        budget (int): Bytes available.
+        max_size (int): The long side of the finest scale, at most.
+
+    Returns:
+        None
+    """
+    counts = [(f'model.{key}', model_cfg.get(key, 3))
+              for key in ('discriminator_steps', 'generator_steps')]
+    counts += [(f'custom_hooks.{i}.num_snapshot_samples',
+                hook.get('num_snapshot_samples'))
+               for i, hook in enumerate(hooks)
+               if hook.get('num_snapshot_samples') is not None]
+    width = model_cfg.get('generator', {}).get('base_channels', 32)
+    for name, value in counts:
+        if isinstance(value, bool) or not isinstance(value, int) or \
+                value < 1:
+            raise ValueError(f'{name}={value!r} must be a positive integer '
+                             '(the paper uses 3; snapshots use 4).')
+        # the finest scale as a square: an upper bound of its pixels
+
+        def needed(n):
+            return limits.cascade_peak_bytes(
+                [(max_size, max_size)], [[(width, width)]], n)
+        largest = limits.largest_fitting(needed, budget, 1, value)
+        limits.check_fits(f'{name}={value}', needed(value), budget,
+                          f'{name}={largest}' if largest else '',
+                          'lower max_size', '80% of the free memory')
