@@ -417,8 +417,9 @@ def _make_inputs(folder: str, tiny_run) -> None:
         ckpt = f.read()
     with open(osp.join(folder, 'cut.pth'), 'wb') as f:
         f.write(ckpt[:len(ckpt) // 3])
-    for name, (height, width) in (('one.png', (1, 1)), ('narrow.png', (10, 16)),
-                                  ('long.png', (20, 1000))):
+    sizes = {'one.png': (1, 1), 'narrow.png': (10, 16),
+             'long.png': (20, 1000)}
+    for name, (height, width) in sizes.items():
         cv2.imwrite(osp.join(folder, name), np.full((height, width, 3), 128,
                                                     np.uint8))
     os.makedirs(osp.join(folder, 'my photos'))

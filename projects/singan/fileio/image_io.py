@@ -29,7 +29,8 @@ import torch
 from .atomic import atomic_write_bytes
 
 __all__ = [
-    'ImageLoadError', 'read_image', 'decode_image', 'to_unit_range', 'tensor_to_image',
+    'ImageLoadError', 'read_image', 'decode_image', 'apply_orientation',
+    'to_unit_range', 'tensor_to_image',
     'save_image', 'make_grid'
 ]
 
