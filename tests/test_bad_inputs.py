@@ -42,10 +42,13 @@ class Case:
     fresh: bool = False  # start from an empty work dir
 
 
-def _train(*options, resume: Optional[str] = None):
+def _train(*options, resume: Optional[str] = None, overwrite: bool = False,
+           before=()):
     """Args of tools/train.py into the case's work dir with ``options``."""
     def args(ctx):
         extra = ['--resume', resume.format(**ctx)] if resume else []
+        extra += ['--overwrite'] if overwrite else []
+        extra += [b.format(**ctx) for b in before]
         return [TINY_CONFIG, '--work-dir', ctx['work_dir'], *extra,
                 '--cfg-options', *TINY_OPTIONS,
                 *[o.format(**ctx) for o in options]]
@@ -65,6 +68,21 @@ def _test(checkpoint: str, *options):
                 '1', '--cfg-options', *TINY_OPTIONS,
                 *[o.format(**ctx) for o in options]]
     return args
+
+
+def _apps(command: str, *extra: str, options=()):
+    """Args of tools/apps.py COMMAND on the tiny run's iter_24.pth."""
+    def args(ctx):
+        return [command, TINY_CONFIG, f'{ctx["work_dir"]}/iter_24.pth',
+                '--out-dir', osp.join(ctx['work_dir'], 'apps'),
+                *[e.format(**ctx) for e in extra], '--cfg-options',
+                *TINY_OPTIONS, *[o.format(**ctx) for o in options]]
+    return args
+
+
+def _num_scales(*args: str):
+    """Args of tools/get_num_scales.py."""
+    return lambda ctx: [a.format(**ctx) for a in args]
 
 
 def _only_earlier_checkpoints(ctx) -> None:
@@ -137,7 +155,7 @@ CASES = {
         'train.py',
         _train('optim_wrapper.generator.optimizer.lr=1e30',
                'optim_wrapper.discriminator.optimizer.lr=1e30',
-               'default_hooks.checkpoint.interval=1'),
+               'default_hooks.checkpoint.interval=1', overwrite=True),
         ['Non-finite', 'scale 0, iteration 1', 'Lower the learning rate'],
         check=_only_earlier_checkpoints),
     # --- checkpoints to resume from (tools/train.py --resume)
@@ -189,21 +207,194 @@ CASES = {
         'test.py', _test('{work_dir}/iter_24.pth', 'model.num_scales=5'),
         ['iter_24.pth', 'num_scales=5', 'another config',
          'model.num_scales=3']),
+    # --- issue 15, 1: sizes, counts and factors (tools/apps.py, test.py)
+    'apps sample: factors below the receptive field': Case(
+        'apps.py', _apps('sample', '--factors', '0.01x0.01'),
+        ['--factors 0.01x0.01', 'coarsest scale 1x1', '11x11 receptive '
+         'field', 'use e.g. --factors 0.56x0.41']),
+    'apps sample: factors over memory': Case(
+        'apps.py', _apps('sample', '--factors', '1e9x1'),
+        ['--factors 1e9x1', 'needs about', 'GB of memory',
+         'The largest that fits is --factors ']),
+    'apps sample: factors over --max-memory': Case(
+        'apps.py', _apps('sample', '--factors', '3x3', '--max-memory',
+                         '0.05'),
+        ['4 samples at --factors 3x3', 'needs about 75 MB', '51 MB',
+         'The largest that fits is --factors 2.43x2.43 or --num 2']),
+    'apps sr: factor over memory': Case(
+        'apps.py', _apps('sr', '--factor', '100', '--max-memory', '2'),
+        ['--factor 100 on a 48x36', 'needs about 17.5 GB', '2.0 GB',
+         'The largest that fits is --factor 33.68']),
+    'apps animate: frames over memory': Case(
+        'apps.py', _apps('animate', '--frames', '100000', '--max-memory',
+                         '1'), ['--frames 100000', 'needs about',
+                                'The largest that fits is --frames ']),
+    'apps animate: fps 0': Case(
+        'apps.py', _apps('animate', '--fps', '0'),
+        ['--fps=0', 'positive number']),
+    'apps inject: samples over memory': Case(
+        'apps.py', _apps('inject', '--num', '100000', '--max-memory', '1'),
+        ['--num 100000', 'needs about', 'The largest that fits is --num ']),
+    'apps inject: a start scale out of range': Case(
+        'apps.py', _apps('inject', '--start-scales', '0', '9'),
+        ['--start-scales=9', 'scales 0..3', 'use 0..3']),
+    'apps: --display-height over memory': Case(
+        'apps.py', _apps('reconstruct', '--display-height', '1000000',
+                         '--max-memory', '1'),
+        ['--display-height 1000000', 'The largest that fits is '
+         '--display-height ']),
+    'test: samples over memory': Case(
+        'test.py', lambda ctx: _test('{work_dir}/iter_24.pth')(ctx)[:5]
+        + ['1000000', '--max-memory', '1'] + _test('')(ctx)[6:],
+        ['--num-samples 1000000', 'needs about',
+         'The largest that fits is --num-samples ']),
+    'train: discriminator_steps over memory': Case(
+        'train.py', _train('model.discriminator_steps=10000000'),
+        ['model.discriminator_steps=10000000 needs about', '80% of the free '
+         'memory', 'The largest that fits is model.discriminator_steps=']),
+    'train: num_snapshot_samples over memory': Case(
+        'train.py', _train('custom_hooks.0.num_snapshot_samples=100000000'),
+        ['The largest that fits is custom_hooks.0.num_snapshot_samples=']),
+    'train: generator_steps not an integer': Case(
+        'train.py', _train('model.generator_steps=2.5'),
+        ['model.generator_steps=2.5 must be a positive integer']),
+    # --- issue 15, 3: keys that the config does not have
+    'cfg-options: misspelt dataset key': Case(
+        'train.py', _train('train_dataloader.dataset.max_sise=48'),
+        ['train_dataloader.dataset.max_sise',
+         'did you mean train_dataloader.dataset.max_size?']),
+    'cfg-options: misspelt top-level key': Case(
+        'train.py', _train('randomnes.seed=5'),
+        ['randomnes.seed', 'did you mean randomness?']),
+    'cfg-options: misspelt model key': Case(
+        'train.py', _train('model.iters_per_scal=3'),
+        ['model.iters_per_scal', 'did you mean model.iters_per_scale?']),
+    'cfg-options: misspelt generator key': Case(
+        'train.py', _train('model.generator.kernel_sise=3'),
+        ['did you mean model.generator.kernel_size?']),
+    'cfg-options: misspelt hook key': Case(
+        'train.py', _train('default_hooks.checkpoint.intervl=3'),
+        ['did you mean default_hooks.checkpoint.interval?']),
+    'cfg-options: misspelt custom hook key': Case(
+        'train.py', _train('custom_hooks.0.num_snapshot_sample=2'),
+        ['did you mean custom_hooks.0.num_snapshot_samples?']),
+    'cfg-options: hook index out of range': Case(
+        'train.py', _train('custom_hooks.5.interval=2'),
+        ['custom_hooks is a list of 2', 'index 0..1']),
+    'cfg-options: key under a number': Case(
+        'train.py', _train('model.iters_per_scale.x=1'),
+        ['model.iters_per_scale is 2000, not a dict',
+         'Set model.iters_per_scale=VALUE']),
+    'cfg-options: misspelt type': Case(
+        'train.py', _train('model.generator.type=SinGANMultiScaleGeneratr'),
+        ['no class or function of that name is registered',
+         'did you mean SinGANMultiScaleGenerator?']),
+    'cfg-options: load_from path with a space': Case(
+        'train.py', _train('load_from={images}/my photos/a.pth'),
+        ['myphotos/a.pth', 'removes spaces', 'rename the file']),
+    'cfg-options: misspelt key (test.py)': Case(
+        'test.py', _test('{work_dir}/iter_24.pth', 'test_cfg.pkl_dat=x'),
+        ['did you mean test_cfg.pkl_data?']),
+    'cfg-options: misspelt key (apps.py)': Case(
+        'apps.py', _apps('reconstruct', options=['model.num_scale=3']),
+        ['did you mean model.num_scales?']),
+    # --- issue 15, 4: advice that works (the fixes are run below)
+    'image 1x1': Case('train.py', _data('one.png'),
+                      ['1x1 (WxH)', 'cannot be used at any setting',
+                       'at least 11x11']),
+    'image 10 px high': Case('train.py', _data('narrow.png'),
+                             ['16x10 (WxH)', 'cannot be used']),
+    'image 1000x20 capped below the network': Case(
+        'train.py', _data('long.png'),
+        ['1000x20 (WxH)', 'once capped to max_size=48 (48x1)',
+         'set max_size >= 525 and min_size=11']),
+    'min_size below the receptive field': Case(
+        'train.py', _train('train_dataloader.dataset.min_size=5'),
+        ['min_size=5', 'below 11 px', 'Set min_size >= 11']),
+    'get_num_scales: image 1000x20': Case(
+        'get_num_scales.py', _num_scales('{images}/long.png'),
+        ['1000x20', 'once capped to max_size=250 (250x5)',
+         'set max_size >= 525 and min_size=11']),
+    # --- issue 15, 5: arrays that are not finite or not of their dtype
+    'test: pickle with a NaN noise': Case(
+        'test.py', _test('{work_dir}/iter_24.pth',
+                         'test_cfg.pkl_data={images}/nan_noise.pkl'),
+        ['nan_noise.pkl', 'scale 0 has 1 non-finite values', 'leave '
+         'test_cfg.pkl_data unset']),
+    'test: pickle with integer noise': Case(
+        'test.py', _test('{work_dir}/iter_24.pth',
+                         'test_cfg.pkl_data={images}/int_noise.pkl'),
+        ['int_noise.pkl', 'dtype int64', 'expected float32']),
+    'test: pickle with a text amplitude': Case(
+        'test.py', _test('{work_dir}/iter_24.pth',
+                         'test_cfg.pkl_data={images}/str_weight.pkl'),
+        ["noise_weights[0] is '1.0' (str)", 'expected a number']),
+    'test: pickle with a float curr_stage': Case(
+        'test.py', _test('{work_dir}/iter_24.pth',
+                         'test_cfg.pkl_data={images}/float_stage.pkl'),
+        ['curr_stage is 3.5 (float)', 'integer']),
+    'test: checkpoint with an inf buffer': Case(
+        'test.py', _test('{images}/inf_buffer.pth'),
+        ['inf_buffer.pth', 'running_var holds 1 non-finite',
+         'WORK_DIR/iter_N.pth']),
+    'test: checkpoint with NaN weights': Case(
+        'test.py', _test('{images}/nan_weight.pth'),
+        ['nan_weight.pth', 'conv.weight holds', 'non-finite']),
+    'resume: checkpoint with an inf buffer': Case(
+        'train.py', _train(resume='{images}/inf_buffer.pth'),
+        ['inf_buffer.pth', 'running_var holds 1 non-finite']),
+    'apps: checkpoint with an inf buffer': Case(
+        'apps.py', lambda ctx: ['reconstruct', TINY_CONFIG,
+                                f'{ctx["images"]}/inf_buffer.pth',
+                                '--out-dir', f'{ctx["work_dir"]}/apps',
+                                '--cfg-options', *TINY_OPTIONS],
+        ['inf_buffer.pth', 'non-finite']),
+    # --- issue 15, 6: paths with spaces through --cfg-options
+    'cfg-options: image path with a space': Case(
+        'train.py', _train('train_dataloader.dataset.data_root={images}/my '
+                           'photos/x.png'),
+        ['myphotos/x.png', 'from --cfg-options', 'does not exist',
+         'removes spaces', "--image '"]),
+    'cfg-options: pickle path with a space': Case(
+        'test.py', _test('{work_dir}/iter_24.pth',
+                         'test_cfg.pkl_data={images}/my photos/a.pkl'),
+        ['myphotos/a.pkl', 'removes spaces', "--pkl '"]),
+    'cfg-options: unquoted path with a space': Case(
+        'train.py', lambda ctx: _train()(ctx) + [
+            f'train_dataloader.dataset.data_root={ctx["images"]}/my',
+            'photos/x.png'],
+        ["'photos/x.png' is not KEY=VALUE", "--image 'PATH'"]),
+    # --- issue 15, 7: smaller ones
+    'earlier run in the work dir': Case(
+        'train.py', _train(),
+        ['holds the checkpoints of an earlier run', 'iter_24.pth',
+         '--resume', '--overwrite']),
+    'work dir is a symlink loop': Case(
+        'train.py', lambda ctx: _train()(dict(ctx, work_dir=osp.join(
+            ctx['images'], 'loop', 'run'))),
+        ['loop', 'symbolic link loop', '--work-dir']),
+    'image is a symlink loop': Case(
+        'train.py', _data('loop'), ['symbolic link loop']),
+    'test: --out-dir not writable': Case(
+        'test.py', lambda ctx: _test('{work_dir}/iter_24.pth')(ctx)[:3] + [
+            osp.join(ctx['work_dir'], 'last_checkpoint', 'out')] +
+        _test('{work_dir}/iter_24.pth')(ctx)[4:],
+        ['last_checkpoint/out', 'given with --out-dir is not writable',
+         'with --out-dir']),
 }
 
 
 def _hashes(folder: str) -> Dict[str, str]:
     """sha256 of every output file under ``folder``, by relative path.
 
-    The config copy at the top (``singan_balloons.py``) is left out: mmengine
-    writes the config of every run there, by design.
+    The config copy at the top (``singan_balloons.py``) is included: a new
+    run writes its config into its own log folder, and to the top only
+    after it has finished (``singan.work_dir.SinGANRunner``).
     """
     out = {}
     for root, _, files in os.walk(folder):
         for name in files:
             path = osp.join(root, name)
-            if root == folder and name.endswith('.py'):
-                continue
             with open(path, 'rb') as f:
                 out[osp.relpath(path, folder)] = hashlib.sha256(
                     f.read()).hexdigest()
@@ -226,8 +417,25 @@ def _make_inputs(folder: str, tiny_run) -> None:
         ckpt = f.read()
     with open(osp.join(folder, 'cut.pth'), 'wb') as f:
         f.write(ckpt[:len(ckpt) // 3])
+    sizes = {'one.png': (1, 1), 'narrow.png': (10, 16),
+             'long.png': (20, 1000)}
+    for name, (height, width) in sizes.items():
+        cv2.imwrite(osp.join(folder, name), np.full((height, width, 3), 128,
+                                                    np.uint8))
+    os.makedirs(osp.join(folder, 'my photos'))
+    shutil.copy(BALLOONS, osp.join(folder, 'my photos', 'x.png'))
+    os.symlink('loop', osp.join(folder, 'loop'))
+    _bad_checkpoints(folder, tiny_run.checkpoint)
     state = load_pickle(tiny_run.pickle)
+    noises = [n.copy() for n in state['fixed_noises']]
+    noises[0][0, 0, 3, 4] = np.nan
     bad = {
+        'nan_noise.pkl': dict(state, fixed_noises=noises),
+        'int_noise.pkl': dict(state, fixed_noises=[
+            n.astype(np.int64) for n in state['fixed_noises']]),
+        'str_weight.pkl': dict(state, noise_weights=[
+            str(w) for w in state['noise_weights']]),
+        'float_stage.pkl': dict(state, curr_stage=3.5),
         'wrong_keys.pkl': {'noises': state['fixed_noises']},
         'many_scales.pkl': dict(state, curr_stage=6),
         'wrong_shape.pkl': dict(state, fixed_noises=state['fixed_noises'][:2]
@@ -237,6 +445,20 @@ def _make_inputs(folder: str, tiny_run) -> None:
     for name, data in bad.items():
         with open(osp.join(folder, name), 'wb') as f:
             pickle.dump(data, f)
+
+
+def _bad_checkpoints(folder: str, checkpoint: str) -> None:
+    """Copies of a checkpoint with one inf buffer, and with NaN weights."""
+    import torch
+    ckpt = torch.load(checkpoint, weights_only=False)
+    weights = ckpt['state_dict']
+    var = next(k for k in weights if k.endswith('running_var'))
+    weights[var][0] = float('inf')
+    torch.save(ckpt, osp.join(folder, 'inf_buffer.pth'))
+    weights[var][0] = 1.0
+    conv = next(k for k in weights if k.endswith('conv.weight'))
+    weights[conv].view(-1)[:5] = float('nan')
+    torch.save(ckpt, osp.join(folder, 'nan_weight.pth'))
 
 
 def _run_case(name: str, case: Case, base: str, tiny_run) -> dict:
@@ -262,15 +484,23 @@ def _run_case(name: str, case: Case, base: str, tiny_run) -> dict:
     return dict(proc=proc, ctx=ctx, before=before)
 
 
+def _selected_cases(request) -> List[str]:
+    """The cases of this session's selection (``-k``), in table order."""
+    names = {item.callspec.params['name'] for item in request.session.items
+             if getattr(item, 'originalname', '') ==
+             'test_bad_input_gets_one_clear_message'}
+    return [name for name in CASES if name in names]
+
+
 @pytest.fixture(scope='module')
-def results(tiny_run, tmp_path_factory) -> Dict[str, dict]:
-    """Run every case once, two at a time."""
+def results(tiny_run, tmp_path_factory, request) -> Dict[str, dict]:
+    """Run every selected case once, two at a time."""
     base = str(tmp_path_factory.mktemp('bad_inputs'))
     _make_inputs(osp.join(base, 'inputs'), tiny_run)
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {
-            name: pool.submit(_run_case, name, case, base, tiny_run)
-            for name, case in CASES.items()
+            name: pool.submit(_run_case, name, CASES[name], base, tiny_run)
+            for name in _selected_cases(request)
         }
         return {name: f.result() for name, f in futures.items()}
 

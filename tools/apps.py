@@ -22,11 +22,14 @@ import sys
 import _bootstrap  # noqa: F401
 import numpy as np
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 
 from singan import apis
-from singan.cli import run_cli
+from singan.apis import limits, request_checks
+from singan.cli import CfgOptionsAction, run_cli
+from singan.config_keys import apply_path_arguments, merge_cli_options
 from singan.fileio import save_image, tensor_to_image
+from singan.fileio.paths import check_output_dir
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -35,6 +38,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('checkpoint', help='checkpoint file (.pth)')
     parser.add_argument('--pkl', help='pickle of fixed noises (default: '
                         'the one stored with the checkpoint)')
+    parser.add_argument('--image', help='the training image, if it moved '
+                        '(sets train_dataloader.dataset.data_root; spaces '
+                        'in the path are kept, unlike in --cfg-options)')
     parser.add_argument('--out-dir', help='output folder (default: '
                         'work_dirs/apps/<config name>/<command>)')
     parser.add_argument('--seed', type=int, default=0, help='noise seed')
@@ -43,7 +49,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--display-height', type=int, default=0,
                         help='height of each picture in comparison.png '
                         '(default: the tallest, at least 96)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+    parser.add_argument('--max-memory', type=float, default=None,
+                        metavar='GB', help='memory the run may use; larger '
+                        'requests are refused up front (default: 80%% of '
+                        'the free memory of the device)')
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
                         help='override config settings')
 
 
@@ -118,15 +128,17 @@ class App:
                 raise FileNotFoundError(
                     f'The {what} {path!r} does not exist. Check the path.')
         cfg = Config.fromfile(args.config)
-        if args.cfg_options:
-            cfg.merge_from_dict(args.cfg_options)
+        merge_cli_options(cfg, args.cfg_options)
+        apply_path_arguments(cfg, args)
         device = args.device or ('cuda' if torch.cuda.is_available() else
                                  'cpu')
         self.model = apis.load_model(cfg, args.checkpoint, args.pkl, device)
+        self.device = device
         self.cfg = cfg
         self.out_dir = args.out_dir or osp.join(
             'work_dirs', 'apps',
             osp.splitext(osp.basename(args.config))[0], args.command)
+        check_output_dir(self.out_dir, '--out-dir')
         self.rng = torch.Generator(device=device).manual_seed(args.seed)
         self._real = None
         self.display_height = args.display_height
@@ -307,15 +319,66 @@ COMMAND_FUNCS = {
 }
 
 
-def main(argv=None) -> None:
-    args = parse_args(argv)
+def check_request(app: App, args) -> None:
+    """Refuse sizes, counts and steps the model cannot make or that would
+    not fit in memory, before the first step (see apis/limits.py)."""
+    model = app.model
+    budget = limits.memory_budget(app.device, args.max_memory)
+    if args.command == 'sample':
+        request_checks.check_sample_request(
+            model, args.num, apis.parse_factors(args.factors), budget,
+            text=args.factors)
+    elif args.command == 'inject':
+        for n in args.start_scales or ():
+            apis.check_start_scale(model, n, 0, '--start-scales')
+        request_checks.check_batch_request(model, args.num, budget)
+    elif args.command == 'animate':
+        request_checks.check_positive(
+            '--fps', args.fps, 100, ' (a GIF frame lasts at least 10 ms)')
+        apis.check_start_scale(model, args.start_scale, 0, '--start-scale')
+        request_checks.check_animation_request(model, args.frames, budget)
+    elif args.command == 'sr':
+        size = _any_size(args.input) if args.input else app.size
+        apis.sr_steps(model, args.factor)  # the factor is > 1
+        request_checks.check_sr_request(
+            model, size, args.factor, lambda f: apis.sr_steps(model, f)[0],
+            budget)
+    if getattr(args, 'radius', 0) < 0 or not np.isfinite(
+            getattr(args, 'radius', 0)):
+        raise ValueError(f'--radius={args.radius:g} must be a number >= 0 '
+                         '(pixels of a 250 px image; 0: no dilation).')
+    if args.display_height:
+        height, width = app.size
+        request_checks.check_figure_request(
+            args.display_height, width / height,
+            1 + max(getattr(args, 'num', 4), 4), budget)
+
+
+def _check_args(args) -> None:
+    """Checks that need no model, before it is loaded."""
     for name in ('num', 'frames'):
         if getattr(args, name, 1) < 1:
             raise ValueError(f'--{name}={getattr(args, name)} must be >= 1.')
+    if args.command == 'animate' and args.frames < 2:
+        raise ValueError(f'--frames={args.frames}: an animation needs at '
+                         'least 2 frames.')
+    if args.display_height < 0:
+        raise ValueError(f'--display-height={args.display_height} must be '
+                         '>= 0 (0: the tallest picture, at least 96).')
     if args.command == 'sample':
         apis.parse_factors(args.factors)  # fail before loading the model
-    args.func(App(args), args)
+    limits.memory_budget('cpu', args.max_memory)  # a valid --max-memory
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    _check_args(args)
+    app = App(args)
+    check_request(app, args)
+    args.func(app, args)
 
 
 if __name__ == '__main__':
-    sys.exit(run_cli(main))
+    sys.exit(run_cli(main, 'lower --num, --frames, --factor or --factors '
+                     '(or set a smaller --max-memory so the estimate '
+                     'refuses it up front)'))

@@ -9,6 +9,7 @@ import sys
 import _bootstrap  # noqa: F401
 from mmengine.config import Config
 
+from singan.apis.limits import check_image_fits, network_field
 from singan.cli import run_cli
 from singan.fileio import read_image
 from singan.ops import count_scales, rescaled_size
@@ -28,14 +29,17 @@ def main() -> None:
     args = parse_args()
     settings = dict(min_size=args.min_size, max_size=args.max_size,
                     scale_factor_init=args.scale_factor_init)
-    image = args.image
+    image, field = args.image, 11
     if args.config:
-        dataset = Config.fromfile(args.config).train_dataloader.dataset
+        cfg = Config.fromfile(args.config)
+        dataset, field = cfg.train_dataloader.dataset, network_field(cfg.model)
         settings = {k: dataset.get(k, v) for k, v in settings.items()}
         image = image or dataset.data_root
     if image is None:
         raise ValueError('Give an image path or --config.')
     height, width = read_image(image).shape[:2]
+    check_image_fits(height, width, settings['min_size'],
+                     settings['max_size'], field)
     stop_scale, factor = count_scales(height, width, **settings)
     capped = rescaled_size((height, width),
                            min(settings['max_size'] / max(height, width), 1))

@@ -12,11 +12,15 @@ import sys
 
 import _bootstrap  # noqa: F401
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 
 from singan.apis import load_model
-from singan.cli import run_cli
+from singan.apis.limits import memory_budget
+from singan.apis.request_checks import check_batch_request
+from singan.cli import CfgOptionsAction, run_cli
+from singan.config_keys import apply_path_arguments, merge_cli_options
 from singan.fileio import make_grid, save_image, tensor_to_image
+from singan.fileio.paths import check_output_dir
 from singan.resources import find_config
 
 
@@ -32,10 +36,18 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--num-samples', type=int, default=8,
                         help='number of random samples')
     parser.add_argument('--seed', type=int, default=0, help='noise seed')
+    parser.add_argument('--pkl', help='pickle of fixed noises (sets '
+                        'test_cfg.pkl_data; spaces in the path are kept)')
+    parser.add_argument('--image', help='the training image, if it moved '
+                        '(sets train_dataloader.dataset.data_root)')
+    parser.add_argument('--max-memory', type=float, default=None,
+                        metavar='GB', help='memory the run may use; more '
+                        'samples are refused up front (default: 80%% of the '
+                        'free memory of the device)')
     parser.add_argument('--device', default=None,
                         help="'cpu' or 'cuda' (default: cuda if available)")
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options', nargs='+', action=CfgOptionsAction,
         help='override config settings, e.g. test_cfg.pkl_data=PATH')
     parser.add_argument(
         '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -49,13 +61,16 @@ def main() -> None:
     if args.num_samples < 1:
         raise ValueError(f'--num-samples={args.num_samples} must be >= 1.')
     cfg = Config.fromfile(find_config(args.config))
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    merge_cli_options(cfg, args.cfg_options)
+    apply_path_arguments(cfg, args)
     work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
         './work_dirs', osp.splitext(osp.basename(args.config))[0])
     out_dir = args.out_dir or osp.join(work_dir, 'test_samples')
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
-    model = load_model(cfg, args.checkpoint, device=device)
+    budget = memory_budget(device, args.max_memory)
+    check_output_dir(out_dir, '--out-dir' if args.out_dir else '--work-dir')
+    model = load_model(cfg, args.checkpoint, args.pkl, device=device)
+    check_batch_request(model, args.num_samples, budget, '--num-samples')
     rank, world = _dist_info(args.launcher)
     rng = torch.Generator(device=device).manual_seed(args.seed + rank)
     samples = model.sample(args.num_samples, generator=rng)
@@ -81,4 +96,4 @@ def _dist_info(launcher: str):
 
 
 if __name__ == '__main__':
-    sys.exit(run_cli(main))
+    sys.exit(run_cli(main, 'lower --num-samples (or run with --device cpu)'))

@@ -11,14 +11,15 @@ import os.path as osp
 import sys
 
 import _bootstrap  # noqa: F401
-from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
+from mmengine.config import Config
 
-from singan.cli import run_cli
+from singan.cli import CfgOptionsAction, run_cli
+from singan.config_keys import apply_path_arguments, merge_cli_options
 from singan.config import prepare_config
 from singan.engine import init_distributed
-from singan.fileio import check_writable_dir
+from singan.fileio.paths import check_output_dir
 from singan.resources import find_config
+from singan.work_dir import SinGANRunner, check_earlier_run
 
 
 def parse_args() -> argparse.Namespace:
@@ -27,6 +28,9 @@ def parse_args() -> argparse.Namespace:
                         'singan_balloons')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
+        '--image', help='the training image (sets train_dataloader.dataset.'
+        'data_root; spaces in the path are kept, unlike in --cfg-options)')
+    parser.add_argument(
         '--resume',
         nargs='?',
         type=str,
@@ -34,9 +38,13 @@ def parse_args() -> argparse.Namespace:
         help='resume from the given checkpoint, or (no value) from the '
         'latest checkpoint in the work dir')
     parser.add_argument(
+        '--overwrite', action='store_true',
+        help='train into a work dir that holds the checkpoints of an earlier '
+        'run, replacing them (without it, such a run is refused)')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override config settings, key=value pairs (xxx=yyy)')
     parser.add_argument(
         '--launcher',
@@ -53,8 +61,8 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     cfg = Config.fromfile(find_config(args.config))
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    merge_cli_options(cfg, args.cfg_options)
+    apply_path_arguments(cfg, args)
     cfg.launcher = args.launcher
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
@@ -66,13 +74,16 @@ def main() -> None:
     elif args.resume is not None:
         cfg.resume, cfg.load_from = True, args.resume
     prepare_config(cfg)
-    check_writable_dir(cfg.work_dir)
+    check_output_dir(cfg.work_dir, '--work-dir')
+    check_earlier_run(cfg.work_dir, bool(cfg.get('resume')), args.overwrite)
     init_distributed(cfg.launcher, **cfg.env_cfg.get('dist_cfg', {}))
-    runner = Runner.from_cfg(cfg)
+    runner = SinGANRunner.from_cfg(cfg)
     runner.train()
+    runner.publish_config()
     print(f'Training finished. Checkpoints, pickle and snapshots are in '
           f'{osp.abspath(cfg.work_dir)}')
 
 
 if __name__ == '__main__':
-    sys.exit(run_cli(main))
+    sys.exit(run_cli(main, 'lower train_dataloader.dataset.max_size (the '
+                     'finest scale), or train on the CPU with more memory'))

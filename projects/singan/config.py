@@ -14,6 +14,9 @@ from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 
 from . import paper
+from .apis.limits import check_image_fits, memory_budget, network_field
+from .apis.request_checks import check_training_counts
+from .config_keys import check_component_args
 from .engine.distributed import configure_distributed
 from .fileio.image_io import read_image
 from .interop.mmagic_config import adapt_mmagic_config
@@ -30,18 +33,22 @@ _LEGACY_TYPES = {'SinGANStageHook': 'SinGANSnapshotHook',
                  'IterBasedTrainLoop': 'SinGANTrainLoop'}
 
 
-def image_num_scales(dataset_cfg: dict) -> int:
+def image_num_scales(dataset_cfg: dict, field: int = 11) -> int:
     """``num_scales`` (index of the finest scale) of a dataset config.
 
     Args:
         dataset_cfg (dict): ``SinGANDataset`` config with ``data_root``,
             ``min_size``, ``max_size`` and ``scale_factor_init`` (or
             ``pyramid='consingan'`` and ``num_stages``).
+        field (int): The smallest side the network accepts
+            (``limits.network_field``).
 
     Returns:
         int: The stop scale of the image's pyramid.
     """
     height, width = read_image(dataset_cfg['data_root']).shape[:2]
+    check_image_fits(height, width, *_pyramid_settings(dataset_cfg)[:2],
+                     field)
     if dataset_cfg.get('pyramid', 'singan') == 'consingan':
         stages = dataset_cfg.get('num_stages')
         sizes, _ = consingan_pyramid_sizes(
@@ -72,6 +79,9 @@ def prepare_config(cfg: Config, check_image: bool = True) -> Config:
     Returns:
         Config: The same object, completed.
     """
+    check_component_args(cfg)
+    check_training_counts(cfg.model, cfg.get('custom_hooks') or [],
+                          memory_budget(), _max_size(cfg))
     model = cfg.model
     if check_image and cfg.get('train_dataloader'):
         _sync_num_scales_with_image(model, cfg.train_dataloader.dataset)
@@ -92,10 +102,16 @@ def prepare_config(cfg: Config, check_image: bool = True) -> Config:
     return cfg
 
 
+def _max_size(cfg: Config) -> int:
+    """The long side of the finest scale, at most (``max_size``)."""
+    loader = cfg.get('train_dataloader') or {}
+    return (loader.get('dataset') or {}).get('max_size', paper.MAX_SIZE)
+
+
 def _sync_num_scales_with_image(model: ConfigDict,
                                 dataset: ConfigDict) -> None:
     """Derive ``num_scales`` (``None``) or check it against the image."""
-    expected = image_num_scales(dataset)
+    expected = image_num_scales(dataset, network_field(model))
     given = model.get('num_scales')
     if given is None:
         model.num_scales = expected

@@ -12,7 +12,8 @@ import torch
 from mmengine.config import Config
 
 from ..config import image_num_scales
-from ..fileio.safe_load import load_checkpoint_file, load_pickle
+from ..fileio.safe_load import (check_checkpoint_arrays,
+                                load_checkpoint_file, load_pickle)
 from ..interop.mmagic import checkpoint_format, from_mmagic, \
     swap_noise_channels
 from ..interop.mmagic_config import adapt_mmagic_model
@@ -78,6 +79,7 @@ def load_model(config: Union[str, Config],
     """
     cfg = Config.fromfile(config) if isinstance(config, str) else config
     ckpt = load_checkpoint_file(checkpoint)
+    check_checkpoint_arrays(ckpt, checkpoint)
     state_dict = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) \
         else None
     if not isinstance(state_dict, dict) or _count_scales(state_dict) < 0:

@@ -3,10 +3,24 @@
 Images are handled in RGB order: the file is decoded by OpenCV (BGR) and
 flipped once here. Models trained by mmagic expect BGR; their checkpoints
 are converted on load instead (see ``docs/mmagic.md``).
+
+Every image is read as a viewer shows it. OpenCV decodes with
+``IMREAD_UNCHANGED`` (keeps 16 bits and alpha, but ignores the EXIF
+orientation; ``IMREAD_COLOR`` applies it but drops both), so the metadata is
+read separately with Pillow (``Image.open`` reads only the header), and:
+
+- the EXIF orientation (JPEG, PNG ``eXIf``, WebP, TIFF) is applied by
+  flipping / rotating the decoded array, whatever its dtype and channels;
+- an embedded ICC colour profile other than sRGB is converted to sRGB with
+  Pillow's LittleCMS (``ImageCms``) for 8-bit images; 16-bit images are
+  used as they are (Pillow cannot convert them), and the log says so.
+
+What was done is logged once per file (``print_log``).
 """
+import io
 import os
 import os.path as osp
-from typing import List, Sequence, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -15,7 +29,8 @@ import torch
 from .atomic import atomic_write_bytes
 
 __all__ = [
-    'ImageLoadError', 'read_image', 'to_unit_range', 'tensor_to_image',
+    'ImageLoadError', 'read_image', 'decode_image', 'apply_orientation',
+    'to_unit_range', 'tensor_to_image',
     'save_image', 'make_grid'
 ]
 
@@ -28,7 +43,9 @@ def read_image(path: Union[str, os.PathLike]) -> np.ndarray:
     """Decode an image file as ``(H, W, 3)`` RGB in its own bit depth.
 
     Grey images are repeated over three channels, alpha is dropped, palette
-    images are expanded; 8- and 16-bit files keep their dtype.
+    images are expanded; 8- and 16-bit files keep their dtype. The EXIF
+    orientation and colour profile are applied (see the module's notes) and
+    logged.
 
     Args:
         path (str | PathLike): Image file.
@@ -36,22 +53,24 @@ def read_image(path: Union[str, os.PathLike]) -> np.ndarray:
     Returns:
         np.ndarray: ``uint8`` or ``uint16`` array of shape ``(H, W, 3)``.
     """
+    image, notes = decode_image(path)
+    _log_once(os.fspath(path), notes)
+    return image
+
+
+def decode_image(path: Union[str, os.PathLike]
+                 ) -> Tuple[np.ndarray, List[str]]:
+    """:func:`read_image` without the log: the image and what was done.
+
+    Args:
+        path (str | PathLike): Image file.
+
+    Returns:
+        tuple: ``(image, notes)``: the ``(H, W, 3)`` RGB array and one
+        sentence per change made to show it as a viewer does.
+    """
     path = os.fspath(path)
-    if not osp.exists(path):
-        raise ImageLoadError(f'Image file {path!r} does not exist. Check '
-                             'the path (data_root in the config).')
-    if osp.isdir(path):
-        raise ImageLoadError(f'{path!r} is a folder; give the path of one '
-                             'image file.')
-    try:
-        if osp.getsize(path) == 0:
-            raise ImageLoadError(f'Image file {path!r} is empty (0 bytes). '
-                                 'Copy the image again.')
-        data = np.fromfile(path, dtype=np.uint8)
-    except OSError as err:
-        raise ImageLoadError(
-            f'Image file {path!r} cannot be read ({err.strerror}). Check its '
-            'permissions, or copy it somewhere readable.') from err
+    data = _read_bytes(path)
     image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
     if image is None or image.size == 0:
         raise ImageLoadError(
@@ -60,7 +79,135 @@ def read_image(path: Union[str, os.PathLike]) -> np.ndarray:
     if image.dtype not in (np.uint8, np.uint16):
         raise ImageLoadError(f'{path!r} has pixel type {image.dtype}; use an '
                              '8- or 16-bit image.')
-    return _to_rgb(image)
+    image = _to_rgb(image)
+    orientation, icc = _metadata(data)
+    notes: List[str] = []
+    if icc:
+        image = _to_srgb(image, icc, path, notes)
+    if orientation not in (None, 1):
+        stored = image.shape[:2]
+        image = apply_orientation(image, orientation)
+        notes.append(
+            f'{path} has EXIF orientation {orientation} ('
+            f'{_ORIENTATIONS[orientation][1]}); applied it, as a viewer '
+            f'does: stored {stored[1]}x{stored[0]}, shown and used '
+            f'{image.shape[1]}x{image.shape[0]} (WxH).')
+    return image, notes
+
+
+def _read_bytes(path: str) -> np.ndarray:
+    """The file's bytes, with a clear error for a path that is no image."""
+    from .paths import describe_missing
+    if not osp.exists(path):
+        raise ImageLoadError(describe_missing(
+            path, f'Image file {path!r} does not exist. Check the path '
+            '(data_root in the config).'))
+    if osp.isdir(path):
+        raise ImageLoadError(f'{path!r} is a folder; give the path of one '
+                             'image file.')
+    try:
+        if osp.getsize(path) == 0:
+            raise ImageLoadError(f'Image file {path!r} is empty (0 bytes). '
+                                 'Copy the image again.')
+        return np.fromfile(path, dtype=np.uint8)
+    except OSError as err:
+        raise ImageLoadError(
+            f'Image file {path!r} cannot be read ({err.strerror}). Check its '
+            'permissions, or copy it somewhere readable.') from err
+
+
+#: EXIF orientation -> (how to undo it on an array, what the tag means).
+_ORIENTATIONS = {
+    1: (lambda a: a, 'upright'),
+    2: (lambda a: a[:, ::-1], 'mirrored left-right'),
+    3: (lambda a: a[::-1, ::-1], 'rotated 180 degrees'),
+    4: (lambda a: a[::-1], 'mirrored top-bottom'),
+    5: (lambda a: a.transpose(1, 0, 2), 'mirrored and rotated'),
+    6: (lambda a: np.rot90(a, -1), 'to be rotated 90 degrees clockwise'),
+    7: (lambda a: a.transpose(1, 0, 2)[::-1, ::-1], 'mirrored and rotated'),
+    8: (lambda a: np.rot90(a, 1), 'to be rotated 90 degrees '
+        'counter-clockwise'),
+}
+
+
+def apply_orientation(image: np.ndarray, orientation: int) -> np.ndarray:
+    """Turn an ``(H, W, C)`` array as EXIF ``orientation`` says.
+
+    Args:
+        image (np.ndarray): The decoded pixels, as stored.
+        orientation (int): EXIF tag 0x0112, 1..8 (Pillow's
+            ``ImageOps.exif_transpose`` does the same on PIL images).
+
+    Returns:
+        np.ndarray: The image as a viewer shows it (contiguous copy).
+    """
+    if orientation not in _ORIENTATIONS:
+        return image
+    return np.ascontiguousarray(_ORIENTATIONS[orientation][0](image))
+
+
+def _metadata(data: np.ndarray) -> Tuple[Optional[int], Optional[bytes]]:
+    """EXIF orientation and ICC profile of an encoded image, if any."""
+    try:
+        from PIL import Image
+    except ImportError:  # without Pillow: used as stored (README: install)
+        return None, None
+    try:
+        with Image.open(io.BytesIO(data.tobytes())) as im:
+            orientation = im.getexif().get(0x0112)
+            icc = im.info.get('icc_profile')
+    except Exception:  # noqa: BLE001 - OpenCV decoded it; no metadata
+        return None, None
+    return (int(orientation) if isinstance(orientation, int) else None,
+            icc or None)
+
+
+def _to_srgb(image: np.ndarray, icc: bytes, path: str,
+             notes: List[str]) -> np.ndarray:
+    """Convert RGB pixels from an embedded profile to sRGB, if possible."""
+    from PIL import Image, ImageCms
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        name = ImageCms.getProfileDescription(profile).strip()
+    except Exception as err:  # noqa: BLE001
+        notes.append(f'{path} has an ICC colour profile Pillow cannot read '
+                     f'({err}); pixel values used as sRGB.')
+        return image
+    if 'srgb' in name.lower():
+        return image
+    if image.dtype != np.uint8:
+        notes.append(f'{path} has the colour profile {name!r}; it is 16-bit, '
+                     'which Pillow cannot convert, so its values are used as '
+                     'sRGB (colours may look duller). Convert it to sRGB in '
+                     'an image editor to be exact.')
+        return image
+    try:
+        out = ImageCms.profileToProfile(
+            Image.fromarray(image), profile, ImageCms.createProfile('sRGB'),
+            outputMode='RGB')
+    except Exception as err:  # noqa: BLE001 - e.g. a CMYK or grey profile
+        notes.append(f'{path} has the colour profile {name!r}, which cannot '
+                     f'be applied to its RGB pixels ({err}); values used as '
+                     'sRGB.')
+        return image
+    notes.append(f'{path} has the colour profile {name!r}; converted it to '
+                 'sRGB.')
+    return np.asarray(out)
+
+
+#: Files whose notes were logged in this process, with their mtime.
+_LOGGED = set()
+
+
+def _log_once(path: str, notes: List[str]) -> None:
+    """Log what was done to an image, once per file and process."""
+    key = (osp.abspath(path), osp.getmtime(path))
+    if not notes or key in _LOGGED:
+        return
+    _LOGGED.add(key)
+    from mmengine.logging import print_log
+    for note in notes:
+        print_log(note, logger='current')
 
 
 def _to_rgb(image: np.ndarray) -> np.ndarray:

@@ -27,7 +27,7 @@ import torch
 from mmengine.runner import CheckpointLoader
 
 __all__ = ['UnsafeFileError', 'CheckpointLoadError', 'load_pickle',
-           'load_checkpoint_file']
+           'load_checkpoint_file', 'check_checkpoint_arrays']
 
 _DATA_GLOBALS = {
     ('collections', 'OrderedDict'),
@@ -130,7 +130,9 @@ _CHECKPOINT_FIX = ('Pass a .pth written by training (WORK_DIR/iter_N.pth); '
 def _check_file(path: str, what: str, fix: str) -> None:
     """Raise a clear error for a missing, folder or empty path."""
     if not osp.exists(path):
-        raise FileNotFoundError(f'{what} {path!r} does not exist. {fix}')
+        from .paths import describe_missing
+        raise FileNotFoundError(describe_missing(
+            path, f'{what} {path!r} does not exist. {fix}'))
     if osp.isdir(path):
         raise IsADirectoryError(f'{what} {path!r} is a folder, not a file. '
                                 f'{fix}')
@@ -187,7 +189,57 @@ def load_checkpoint_file(path: Union[str, os.PathLike],
             f'({type(err).__name__}: {err}). {_CHECKPOINT_FIX}') from err
 
 
+def _tensors(tree: Any, prefix: str = ''):
+    """``(key, tensor)`` of every tensor in nested dicts / lists."""
+    if isinstance(tree, torch.Tensor):
+        yield prefix, tree
+    elif isinstance(tree, dict):
+        for key, value in tree.items():
+            yield from _tensors(value, f'{prefix}.{key}' if prefix else
+                                str(key))
+    elif isinstance(tree, (list, tuple)):
+        for i, value in enumerate(tree):
+            yield from _tensors(value, f'{prefix}.{i}')
+
+
+def check_checkpoint_arrays(ckpt: Any, path: str) -> None:
+    """Refuse weights, buffers and optimizer states that are not finite.
+
+    Args:
+        ckpt (Any): A loaded checkpoint (``state_dict``, ``optimizer``).
+        path (str): Its path, for the message.
+
+    Returns:
+        None
+    """
+    if not isinstance(ckpt, dict):
+        return
+    parts = {k: ckpt[k] for k in ('state_dict', 'optimizer') if k in ckpt}
+    for key, tensor in _tensors(parts):
+        if key.endswith('num_batches_tracked'):
+            ok = not tensor.dtype.is_floating_point
+            what = f'has dtype {tensor.dtype}, expected an integer'
+        elif tensor.dtype.is_floating_point:
+            bad = int((~torch.isfinite(tensor)).sum())
+            ok = bad == 0
+            what = f'holds {bad} non-finite values (NaN or inf) of ' \
+                   f'{tensor.numel()}'
+        else:
+            ok = key.startswith('optimizer')  # e.g. integer step counters
+            what = f'has dtype {tensor.dtype}, expected floating point'
+        if not ok:
+            raise CheckpointLoadError(
+                f'{path!r}: {key} {what}; the checkpoint is damaged (or was '
+                f'saved after training diverged). {_CHECKPOINT_FIX}')
+
+
 @CheckpointLoader.register_scheme(prefixes='', force=True)
 def _load_local_checkpoint(filename: str, map_location: Any = None) -> Any:
-    """mmengine's loader for local paths, routed through the safe loader."""
-    return load_checkpoint_file(osp.expanduser(filename), map_location)
+    """mmengine's loader for local paths, routed through the safe loader.
+
+    The arrays are checked too, so ``--resume`` and ``load_from`` refuse a
+    checkpoint of non-finite weights before anything trains on it.
+    """
+    ckpt = load_checkpoint_file(osp.expanduser(filename), map_location)
+    check_checkpoint_arrays(ckpt, filename)
+    return ckpt

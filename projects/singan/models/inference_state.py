@@ -7,6 +7,11 @@ import torch.nn as nn
 
 __all__ = ['InferenceStateError', 'validate_inference_state', 'check_same_run']
 
+#: The fix for a damaged array, shared by the messages below.
+_DAMAGED = ('the file is damaged or was edited. Use the pickle written by '
+            'training (work_dir/pickle/iter_N.pkl), or leave test_cfg.pkl_data'
+            ' unset to use the state stored in the checkpoint.')
+
 _KEYS = ('fixed_noises', 'noise_weights', 'curr_stage')
 
 
@@ -34,9 +39,7 @@ def validate_inference_state(
             f'{source} holds {found}, not the keys {list(_KEYS)} of a SinGAN '
             'pickle. Pass the .pkl written next to the checkpoint (work_dir/'
             'pickle/iter_N.pkl).')
-    noises = [np.asarray(n, dtype=np.float32) for n in state['fixed_noises']]
-    weights = [float(w) for w in state['noise_weights']]
-    stage = int(state['curr_stage'])
+    noises, weights, stage = _typed_state(state, source)
     num_blocks = len(generator.blocks)
     if not 0 <= stage < num_blocks:
         raise InferenceStateError(
@@ -64,6 +67,76 @@ def validate_inference_state(
     return noises, weights, stage
 
 
+def _typed_state(state: dict, source: str
+                 ) -> Tuple[List[np.ndarray], List[float], int]:
+    """Noises, amplitudes and stage, each checked for its type.
+
+    Args:
+        state (dict): An inference state with all of its keys.
+        source (str): Name of the file, for the messages.
+
+    Returns:
+        tuple: float32 noise arrays (finite), floats, and an int.
+    """
+    noises = [_noise_array(n, s, source)
+              for s, n in enumerate(_sequence(state, 'fixed_noises', source))]
+    weights = [_real(w, f'noise_weights[{s}]', source)
+               for s, w in enumerate(_sequence(state, 'noise_weights',
+                                               source))]
+    return noises, weights, _integer(state['curr_stage'], source)
+
+
+def _sequence(state: dict, key: str, source: str) -> list:
+    """``state[key]`` as a list; it must be a list or tuple."""
+    value = state[key]
+    if not isinstance(value, (list, tuple)):
+        raise InferenceStateError(
+            f'{source}: {key} is a {type(value).__name__}, not a list (one '
+            f'entry per scale); {_DAMAGED}')
+    return list(value)
+
+
+def _noise_array(value, scale: int, source: str) -> np.ndarray:
+    """One fixed noise as float32; it must be a finite float array."""
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError) as err:
+        raise InferenceStateError(
+            f'{source}: fixed noise of scale {scale} is not an array ({err});'
+            f' {_DAMAGED}') from None
+    if array.dtype.kind != 'f':
+        raise InferenceStateError(
+            f'{source}: fixed noise of scale {scale} has dtype {array.dtype};'
+            f' expected float32 noise. {_DAMAGED[0].upper()}{_DAMAGED[1:]}')
+    bad = int(array.size - np.count_nonzero(np.isfinite(array)))
+    if bad:
+        raise InferenceStateError(
+            f'{source}: fixed noise of scale {scale} has {bad} non-finite '
+            f'values (NaN or inf) of {array.size}; {_DAMAGED}')
+    return array.astype(np.float32, copy=False)
+
+
+def _real(value, name: str, source: str) -> float:
+    """A real number (not a string, bool or array)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)):
+        raise InferenceStateError(
+            f'{source}: {name} is {value!r} ({type(value).__name__}); '
+            f'expected a number. {_DAMAGED[0].upper()}{_DAMAGED[1:]}')
+    return float(value)
+
+
+def _integer(value, source: str) -> int:
+    """``curr_stage``: an integer."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, np.integer)):
+        raise InferenceStateError(
+            f'{source}: curr_stage is {value!r} ({type(value).__name__}); '
+            f'expected an integer scale index. '
+            f'{_DAMAGED[0].upper()}{_DAMAGED[1:]}')
+    return int(value)
+
+
 def check_same_run(state: dict, reference: dict, source: str,
                    checkpoint: str) -> None:
     """Check a pickle against the inference state saved in its checkpoint.
@@ -82,6 +155,7 @@ def check_same_run(state: dict, reference: dict, source: str,
     """
     if any(k not in state for k in _KEYS):
         return  # validate_inference_state names the missing keys
+    _typed_state(state, source)  # a damaged file: say so, not "another run"
     shapes = [tuple(np.shape(n)) for n in state['fixed_noises']]
     want = [tuple(np.shape(n)) for n in reference['fixed_noises']]
     if state['curr_stage'] != reference['curr_stage'] or shapes != want:
