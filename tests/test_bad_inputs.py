@@ -138,7 +138,7 @@ CASES = {
         ['model.num_scales=7', 'num_scales=3',
          '--cfg-options model.num_scales=3']),
     'iters_per_scale <= 0': Case(
-        'train.py', _train('model.iters_per_scale=0'),
+        'train.py', _train('train_cfg.iters_per_scale=0'),
         ['iters_per_scale=0', 'positive integer']),
     # --- work dir and saving (tools/train.py)
     'work dir not writable': Case(
@@ -252,9 +252,9 @@ CASES = {
         'train.py', _train('model.discriminator_steps=10000000'),
         ['model.discriminator_steps=10000000 needs about', '80% of the free '
          'memory', 'The largest that fits is model.discriminator_steps=']),
-    'train: num_snapshot_samples over memory': Case(
-        'train.py', _train('custom_hooks.0.num_snapshot_samples=100000000'),
-        ['The largest that fits is custom_hooks.0.num_snapshot_samples=']),
+    'train: num_samples over memory': Case(
+        'train.py', _train('custom_hooks.0.num_samples=100000000'),
+        ['The largest that fits is custom_hooks.0.num_samples=']),
     'train: generator_steps not an integer': Case(
         'train.py', _train('model.generator_steps=2.5'),
         ['model.generator_steps=2.5 must be a positive integer']),
@@ -267,8 +267,8 @@ CASES = {
         'train.py', _train('randomnes.seed=5'),
         ['randomnes.seed', 'did you mean randomness?']),
     'cfg-options: misspelt model key': Case(
-        'train.py', _train('model.iters_per_scal=3'),
-        ['model.iters_per_scal', 'did you mean model.iters_per_scale?']),
+        'train.py', _train('train_cfg.iters_per_scal=3'),
+        ['train_cfg.iters_per_scal', 'did you mean train_cfg.iters_per_scale?']),
     'cfg-options: misspelt generator key': Case(
         'train.py', _train('model.generator.kernel_sise=3'),
         ['did you mean model.generator.kernel_size?']),
@@ -276,15 +276,15 @@ CASES = {
         'train.py', _train('default_hooks.checkpoint.intervl=3'),
         ['did you mean default_hooks.checkpoint.interval?']),
     'cfg-options: misspelt custom hook key': Case(
-        'train.py', _train('custom_hooks.0.num_snapshot_sample=2'),
-        ['did you mean custom_hooks.0.num_snapshot_samples?']),
+        'train.py', _train('custom_hooks.0.num_sample=2'),
+        ['did you mean custom_hooks.0.num_samples?']),
     'cfg-options: hook index out of range': Case(
         'train.py', _train('custom_hooks.5.interval=2'),
-        ['custom_hooks is a list of 2', 'index 0..1']),
+        ['custom_hooks is a list of 3', 'index 0..2']),
     'cfg-options: key under a number': Case(
-        'train.py', _train('model.iters_per_scale.x=1'),
-        ['model.iters_per_scale is 2000, not a dict',
-         'Set model.iters_per_scale=VALUE']),
+        'train.py', _train('train_cfg.iters_per_scale.x=1'),
+        ['train_cfg.iters_per_scale is 2000, not a dict',
+         'Set train_cfg.iters_per_scale=VALUE']),
     'cfg-options: misspelt type': Case(
         'train.py', _train('model.generator.type=SinGANMultiScaleGeneratr'),
         ['no class or function of that name is registered',

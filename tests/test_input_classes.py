@@ -26,7 +26,7 @@ ImageCms = pytest.importorskip('PIL.ImageCms')
 ImageOps = pytest.importorskip('PIL.ImageOps')
 
 #: One iteration a scale.
-FAST = ['model.iters_per_scale=1']
+FAST = ['train_cfg.iters_per_scale=1']
 
 
 def _error(proc) -> str:

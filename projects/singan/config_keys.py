@@ -90,10 +90,25 @@ def _valid_keys(node: dict, path: Sequence[str]) -> Set[str]:
     return keys
 
 
+#: Keys of before the train loop (and mmagic's), and where they live now.
+_MOVED = {
+    'model.iters_per_scale': 'train_cfg.iters_per_scale',
+    'model.lr_scheduler_args': 'train_cfg.lr_milestones / train_cfg.gamma',
+    'model.single_thread_pixels': 'train_cfg.single_thread_pixels',
+}
+
+
 def _unknown_key(option: str, part: str, path: List[str],
                  valid: Iterable[str]) -> UserInputError:
     """The error for a key the config and its classes do not have."""
     where = '.'.join(path) + '.' if path else ''
+    moved = _MOVED.get(where + part)
+    if moved:
+        return UserInputError(
+            f'--cfg-options {option}: {where}{part} is now {moved} (the '
+            'train loop owns the schedule). Pass --cfg-options '
+            f'{option.replace(where + part, moved.split(" ")[0], 1)}'
+            f'=VALUE instead; nothing was changed.')
     valid = sorted(k for k in valid if not k.startswith('_'))
     close = difflib.get_close_matches(part, valid, n=1, cutoff=0.6)
     hint = f'did you mean {where}{close[0]}? ' if close else ''

@@ -259,7 +259,7 @@ def conv_channels(blocks: Sequence) -> List[List[Tuple[int, int]]]:
     """``(c_in, c_out)`` of the convolutions of each generator block.
 
     Args:
-        blocks (Sequence[nn.Module]): ``model.generator.blocks``.
+        blocks (Sequence[nn.Module]): ``model.scale_modules('generator')``.
 
     Returns:
         list[list[tuple[int, int]]]: One list per scale, in layer order.
@@ -273,7 +273,7 @@ def block_geometry(blocks: Sequence) -> Tuple[int, int]:
     """``(kernel_size, num_layers)`` of the first generator block.
 
     Args:
-        blocks (Sequence[nn.Module]): ``model.generator.blocks``.
+        blocks (Sequence[nn.Module]): ``model.scale_modules('generator')``.
 
     Returns:
         tuple[int, int]: For :func:`receptive_field`.

@@ -1,8 +1,8 @@
 """Checks of what a tool is asked to make, before the first step.
 
 Each check takes the loaded model (its public ``sizes`` and
-``generator.blocks``), the requested sizes and counts, and a memory budget
-(:func:`limits.memory_budget`); it raises ``ValueError`` with the value, the
+``scale_modules('generator')``), the requested sizes and counts, and a
+memory budget (:func:`limits.memory_budget`); it raises ``ValueError`` with the value, the
 estimate and a value that works (the largest that fits, or the smallest the
 network accepts). The estimates are those of :mod:`.limits`.
 """
@@ -41,14 +41,14 @@ def check_positive(name: str, value: float, upper: float = math.inf,
 def _field(model: SinGAN) -> int:
     """Receptive field of the model's generator blocks."""
     return limits.receptive_field(*limits.block_geometry(
-        model.generator.blocks))
+        model.scale_modules('generator')))
 
 
 def _sample_bytes(model: SinGAN, num: int, factors: Sequence[float]) -> int:
     """Peak memory of ``num`` samples at ``factors``."""
     sizes = scaled_sizes(model.sizes, factors)
     return limits.cascade_peak_bytes(
-        sizes, limits.conv_channels(model.generator.blocks), num)
+        sizes, limits.conv_channels(model.scale_modules('generator')), num)
 
 
 def _check_coarsest(model: SinGAN, factors: Sequence[float], flag: str,
@@ -161,7 +161,7 @@ def check_animation_request(model: SinGAN, frames: int, budget: int) -> None:
     Returns:
         None
     """
-    convs = limits.conv_channels(model.generator.blocks)
+    convs = limits.conv_channels(model.scale_modules('generator'))
 
     def needed(n):
         # the walked noises (and their concatenation) live all along
@@ -188,7 +188,7 @@ def check_sr_request(model: SinGAN, size: Sequence[int], factor: float,
     Returns:
         None
     """
-    convs = limits.conv_channels(model.generator.blocks)[-1]
+    convs = limits.conv_channels(model.scale_modules('generator'))[-1]
 
     def needed(f):
         return limits.sr_peak_bytes(size, f, steps_of(f), convs)
@@ -227,7 +227,7 @@ def check_training_counts(model_cfg: dict, hooks: Sequence[dict],
     """Check the per-iteration counts of training before it starts.
 
     ``discriminator_steps`` inputs from the coarser scales are drawn in one
-    batch, and every snapshot draws ``num_snapshot_samples`` samples in one
+    batch, and every snapshot draws ``num_samples`` samples in one
     batch; both batches run at most at the finest size (long side
     ``max_size``).
 
@@ -242,10 +242,10 @@ def check_training_counts(model_cfg: dict, hooks: Sequence[dict],
     """
     counts = [(f'model.{key}', model_cfg.get(key, 3))
               for key in ('discriminator_steps', 'generator_steps')]
-    counts += [(f'custom_hooks.{i}.num_snapshot_samples',
-                hook.get('num_snapshot_samples'))
+    counts += [(f'custom_hooks.{i}.{key}', hook.get(key))
                for i, hook in enumerate(hooks)
-               if hook.get('num_snapshot_samples') is not None]
+               for key in ('num_samples', 'num_snapshot_samples')
+               if hook.get(key) is not None]
     width = model_cfg.get('generator', {}).get('base_channels', 32)
     for name, value in counts:
         if isinstance(value, bool) or not isinstance(value, int) or \
