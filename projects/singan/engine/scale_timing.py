@@ -6,7 +6,6 @@ it times one or a few iterations of each scale on a copy of the model
 ``tools/benchmark.py`` times scales with the same functions.
 """
 import copy
-import statistics
 import time
 from typing import Callable, Dict, List, Sequence
 
@@ -82,11 +81,11 @@ def probe_seconds_per_iter(model, optimizers, reals: Sequence[torch.Tensor],
     Trains a deep copy of model and optimizers for a few iterations per
     scale, under the same thread policy as training, with the random state
     forked, so the real run is unchanged. Each scale gets one warm-up and at
-    least ``PROBE_ITERS`` timed iterations, of which the median counts: a
-    moment of contention (other processes on the cores) slows one iteration
-    several-fold, and the fastest would be optimistic (measured on the demo
-    config, quiet machine: the two-thread scales ran 1.27x their fastest
-    probed iteration).
+    least ``PROBE_ITERS`` timed iterations, of which the fastest counts: a
+    moment of contention (other processes on the cores) slows an iteration
+    several-fold. The fastest is optimistic (on the demo config, quiet
+    machine, the two-thread scales then ran 1.13-1.27x it); the calibration
+    on the real iterations corrects part of that.
 
     Args:
         model (SinGAN): The model, at the scale training continues from.
@@ -113,5 +112,5 @@ def probe_seconds_per_iter(model, optimizers, reals: Sequence[torch.Tensor],
             with scale_threads(reals[scale], single_thread_pixels):
                 times = time_iterations(model, optimizers, data,
                                         iters=PROBE_ITERS, min_seconds=0.05)
-            seconds[scale] = statistics.median(times)
+            seconds[scale] = min(times)
     return seconds
