@@ -176,9 +176,32 @@ def test_misspelt_dataset_argument_in_a_config_file():
 
 def test_misspelt_hook_argument_in_a_config_file():
     cfg = Config.fromfile(TINY_CONFIG)
-    cfg.custom_hooks[1]['output_dri'] = 'pickle'
+    cfg.custom_hooks[2]['output_dri'] = 'pickle'  # the PickleDataHook
     with pytest.raises(UserInputError, match='did you mean output_dir'):
         prepare_config(cfg, check_image=False)
+
+
+def test_misspelt_model_and_loop_arguments_in_a_config_file():
+    cfg = Config.fromfile(TINY_CONFIG)
+    cfg.model.noise_weight_int = 0.1
+    with pytest.raises(UserInputError, match="'noise_weight_int'.*did you "
+                       'mean noise_weight_init'):
+        prepare_config(cfg, check_image=False)
+    cfg = Config.fromfile(TINY_CONFIG)
+    cfg.train_cfg.lr_drop = 0.5
+    with pytest.raises(UserInputError, match='did you mean lr_drop_at'):
+        prepare_config(cfg, check_image=False)
+
+
+def test_moved_key_names_its_new_place():
+    proc = run_tool('train.py', TINY_CONFIG, '--cfg-options',
+                    'model.iters_per_scale=3', check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1] == (
+        'error: --cfg-options model.iters_per_scale: model.iters_per_scale '
+        'is now train_cfg.iters_per_scale (the train loop owns the '
+        'schedule). Pass --cfg-options train_cfg.iters_per_scale=VALUE '
+        'instead; nothing was changed.')
 
 
 # ------------------------------------------------- 7: out of memory

@@ -16,7 +16,7 @@ from mmengine.logging import print_log
 from . import paper
 from .apis.limits import check_image_fits, memory_budget, network_field
 from .apis.request_checks import check_training_counts
-from .config_keys import check_component_args
+from .config_keys import check_component_args, check_model_args
 from .engine.distributed import configure_distributed
 from .fileio.image_io import read_image
 from .interop.mmagic_config import adapt_mmagic_config
@@ -90,6 +90,7 @@ def prepare_config(cfg: Config, check_image: bool = True) -> Config:
     _complete_dataloader(cfg)
     configure_distributed(cfg)
     _set_train_loop(cfg)
+    check_model_args(cfg)
     _use_progress_logging(cfg)
     pkl = cfg.get('test_cfg', None) and cfg.test_cfg.get('pkl_data')
     if pkl:

@@ -18,6 +18,7 @@ from . import registry
 from .cli import UserInputError
 
 __all__ = ['check_option_keys', 'merge_cli_options', 'check_component_args',
+           'check_model_args',
            'check_option_paths', 'apply_path_arguments']
 
 #: Keys of input files, and the argument that takes such a path whole.
@@ -213,6 +214,27 @@ def check_component_args(cfg: Config) -> None:
         parts.append((f'default_hooks.{name}', hook))
     for i, hook in enumerate(cfg.get('custom_hooks') or []):
         parts.append((f'custom_hooks.{i}', hook))
+    _check_parts(parts)
+
+
+def check_model_args(cfg: Config) -> None:
+    """Refuse arguments the model and the train loop do not take.
+
+    Run after mmagic's keys are mapped (``interop/mmagic_config.py``), so
+    only keys that nothing reads are left to refuse.
+
+    Args:
+        cfg (Config): The config, mmagic's keys already mapped.
+
+    Returns:
+        None
+    """
+    _check_parts([(name, cfg.get(name)) for name in ('model', 'train_cfg')
+                  if cfg.get(name)])
+
+
+def _check_parts(parts: Sequence[tuple]) -> None:
+    """Raise on the first argument a config part's class does not take."""
     for where, part in parts:
         built = _built_type(part) if isinstance(part, dict) else None
         if built is None:
