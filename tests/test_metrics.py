@@ -8,7 +8,8 @@ from mmengine.evaluator import Evaluator
 from mmengine.registry import DefaultScope
 
 from singan.evaluation import (InceptionStem, laplacian_pyramid,
-                               multiscale_swd, pixel_diversity,
+                               multiscale_swd, nearest_patch_distances,
+                               patch_copy_stats, pixel_diversity,
                                reconstruction_rmse, sifid, sliced_wasserstein)
 from singan.evaluation.sifid import frechet_distance, load_inception_stem
 from singan.fileio import read_image
@@ -95,6 +96,28 @@ def test_reconstruction_rmse_known_answers(real):
     assert reconstruction_rmse(real + 0.25, real) == pytest.approx(0.25)
 
 
+def test_patch_copy_known_answers(real):
+    # The image itself and a crop of it hold only the image's own patches,
+    # so every patch has an exact match (up to cdist's rounding); noise has
+    # none.
+    copies = patch_copy_stats(real, real)
+    assert copies['patch_nn_rmse'] == pytest.approx(0.0, abs=1e-7)
+    assert copies['patch_copy_fraction'] == 1.0
+    crop = real[..., 10:50, 20:90]
+    assert patch_copy_stats(crop, real)['patch_nn_rmse'] == pytest.approx(
+        0.0, abs=1e-7)
+    noise = torch.rand(2, 3, 40, 40, generator=torch.Generator().manual_seed(0))
+    far = patch_copy_stats(noise * 2 - 1, real)
+    assert far['patch_copy_fraction'] == 0.0 and far['patch_nn_rmse'] > 0.3
+    # A constant offset of 0.1 everywhere: every nearest patch of a flat
+    # image is 0.1 away (one patch, one position).
+    flat = torch.zeros(1, 3, 7, 7)
+    dist = nearest_patch_distances(flat + 0.1, flat, patch_size=7)
+    assert dist.tolist() == pytest.approx([0.1])
+    with pytest.raises(ValueError, match='patch_size=9'):
+        nearest_patch_distances(flat, flat, patch_size=9)
+
+
 def test_frechet_distance_of_shifted_features():
     feats = np.random.default_rng(0).normal(size=(500, 6))
     assert frechet_distance(feats, feats) == pytest.approx(0.0, abs=1e-8)
@@ -130,6 +153,7 @@ def test_metrics_through_mmengine_evaluator(real, capsys):
     assert result['swd_avg'] == pytest.approx(
         multiscale_swd(real, fakes)['swd_avg'])
     assert result['recon_rmse'] == 0.0
+    assert 0.0 < result['patch_copy_fraction'] <= 1.0
     assert result['sifid_unavailable'] == 1.0
     assert 'SIFID unavailable' in capsys.readouterr().out
 
@@ -137,7 +161,7 @@ def test_metrics_through_mmengine_evaluator(real, capsys):
 def _build_evaluator() -> Evaluator:
     return Evaluator([
         dict(type='SinGANSWD'), dict(type='PixelDiversity'),
-        dict(type='ReconstructionRMSE'),
+        dict(type='ReconstructionRMSE'), dict(type='PatchCopy'),
         dict(type='SIFID', inception_path='/nonexistent/inception.pth')
     ])
 
@@ -151,6 +175,7 @@ def test_evaluate_tool_on_tiny_run(tiny_run, tmp_path):
     result = json.loads(out.read_text())
     assert result['size'] == [36, 48]
     assert {'swd_36', 'swd_18', 'swd_avg', 'diversity',
-            'recon_rmse', 'sifid_unavailable'} <= set(result)
+            'recon_rmse', 'patch_nn_rmse', 'patch_copy_fraction',
+            'sifid_unavailable'} <= set(result)
     assert 0 < result['diversity'] < 5 and result['recon_rmse'] > 0
     assert grid.is_file()

@@ -6,6 +6,7 @@
 Draws ``--num-samples`` samples at the training size (seeded), and computes
 with the ``singan.evaluation`` metrics: the multi-scale SWD (x1e3, per
 Laplacian level and average), the pixel diversity, the reconstruction RMSE,
+the nearest-neighbour patch distance (a patch-copy check),
 and SIFID when ``--inception`` names a local Inception-v3 weights file
 (torchvision's or pytorch-fid's; nothing is downloaded). The training image
 is rebuilt from the config's dataset, as in training. ``--grid`` saves the
@@ -57,6 +58,7 @@ def metric_cfgs(args) -> list:
         dict(type='SinGANSWD', seed=args.swd_seed),
         dict(type='PixelDiversity'),
         dict(type='ReconstructionRMSE'),
+        dict(type='PatchCopy'),
         dict(type='SIFID', inception_path=args.inception,
              dims=args.sifid_dims)
     ]

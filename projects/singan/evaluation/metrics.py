@@ -19,10 +19,12 @@ from mmengine.evaluator import BaseMetric
 
 from ..registry import METRICS
 from .diversity import pixel_diversity, reconstruction_rmse
+from .patch_copy import patch_copy_stats
 from .sifid import load_inception_stem, sifid
 from .swd import multiscale_swd
 
-__all__ = ['SinGANSWD', 'PixelDiversity', 'ReconstructionRMSE', 'SIFID']
+__all__ = ['SinGANSWD', 'PixelDiversity', 'ReconstructionRMSE', 'SIFID',
+           'PatchCopy']
 
 
 class _SampleMetric(BaseMetric):
@@ -129,3 +131,27 @@ class SIFID(_SampleMetric):
               f'{self.dims} channels.')
         fakes, real = self._stacked(results)
         return dict(sifid(stem, real, fakes), sifid_dims=float(self.dims))
+
+
+@METRICS.register_module()
+class PatchCopy(_SampleMetric):
+    """Nearest-neighbour patch distance of samples to the training image.
+
+    Args:
+        patch_size (int): Side of the square patches. Defaults to 7.
+        copy_rmse (float): Distance under which a patch counts as copied.
+        prefix (str, optional): Prefix of the metric names.
+    """
+
+    default_prefix = ''
+
+    def __init__(self, patch_size: int = 7, copy_rmse: float = 0.02,
+                 prefix: Optional[str] = None, **kwargs) -> None:
+        super().__init__(prefix=prefix, **kwargs)
+        self.patch_size = patch_size
+        self.copy_rmse = copy_rmse
+
+    def compute_metrics(self, results: list) -> dict:
+        """``patch_nn_rmse`` and ``patch_copy_fraction``."""
+        fakes, real = self._stacked(results)
+        return patch_copy_stats(fakes, real, self.patch_size, self.copy_rmse)
