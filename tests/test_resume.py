@@ -5,6 +5,9 @@ so checkpoints fall both mid-scale and on scale boundaries) is trained once
 without interruption and then killed at chosen points and resumed. The
 resumed result must equal the uninterrupted one: same pickle, same weights.
 
+ConSinGAN (its own networks, optimizers per stage and pickle) is killed
+mid-scale and resumed the same way.
+
 The kill points are made exact with ``conftest.fault_env('pause:PATTERN')``
 (``tests/fault_injection``): the write of a chosen file stops after its
 temporary file is complete and before the rename, and the test kills the
@@ -22,18 +25,24 @@ import numpy as np
 import pytest
 import torch
 from conftest import ROOT, TINY_CONFIG, TINY_OPTIONS, TOOLS, fault_env
+from test_consingan_tools import CONFIG as CONSINGAN_CONFIG
+from test_consingan_tools import TINY as CONSINGAN_TINY
 
 from singan.fileio import load_checkpoint_file, load_pickle
 
 #: Checkpoints at iterations 4, 8 (mid scale 1), 12 (end of scale 1), ...
-OPTIONS = TINY_OPTIONS + ['default_hooks.checkpoint.interval=4',
-                          'default_hooks.checkpoint.max_keep_ckpts=2']
+CHECKPOINTS = ['default_hooks.checkpoint.interval=4',
+               'default_hooks.checkpoint.max_keep_ckpts=2']
+#: Config and options of each model's tiny run (4 scales x 6 iterations).
+RUNS = dict(singan=(TINY_CONFIG, TINY_OPTIONS + CHECKPOINTS),
+            consingan=(CONSINGAN_CONFIG, CONSINGAN_TINY + CHECKPOINTS))
 FINAL = 'iter_24'
 
 
-def _train_args(work_dir: str, *extra: str) -> list:
-    return [TINY_CONFIG, '--work-dir', work_dir, *extra, '--cfg-options',
-            *OPTIONS]
+def _train_args(work_dir: str, *extra: str, model: str = 'singan') -> list:
+    config, options = RUNS[model]
+    return [config, '--work-dir', work_dir, *extra, '--cfg-options',
+            *options]
 
 
 def _env(**extra: str) -> dict:
@@ -41,12 +50,13 @@ def _env(**extra: str) -> dict:
                 **extra)
 
 
-def _kill_during_write(work_dir: str, pattern: str, *extra: str) -> None:
+def _kill_during_write(work_dir: str, pattern: str, *extra: str,
+                       model: str = 'singan') -> None:
     """Train until the write of ``pattern`` is half done, then SIGKILL."""
     env = _env(**fault_env(f'pause:{pattern}'))
     proc = subprocess.Popen(
         [sys.executable, osp.join(TOOLS, 'train.py'),
-         *_train_args(work_dir, *extra)],
+         *_train_args(work_dir, *extra, model=model)],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE, text=True)
     folder, name = osp.split(osp.join(work_dir, pattern))
@@ -67,10 +77,10 @@ def _kill_during_write(work_dir: str, pattern: str, *extra: str) -> None:
     assert proc.returncode == -signal.SIGKILL
 
 
-def _resume(work_dir: str) -> None:
+def _resume(work_dir: str, model: str = 'singan') -> None:
     proc = subprocess.run(
         [sys.executable, osp.join(TOOLS, 'train.py'),
-         *_train_args(work_dir, '--resume')],
+         *_train_args(work_dir, '--resume', model=model)],
         cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
 
@@ -104,15 +114,19 @@ def _assert_same(result, expected) -> None:
                                    msg=key)
 
 
-@pytest.fixture(scope='module')
-def uninterrupted(tmp_path_factory):
-    work_dir = str(tmp_path_factory.mktemp('uninterrupted'))
+def _train_uninterrupted(work_dir: str, model: str):
     proc = subprocess.run(
         [sys.executable, osp.join(TOOLS, 'train.py'),
-         *_train_args(work_dir)],
+         *_train_args(work_dir, model=model)],
         cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return _result(work_dir)
+
+
+@pytest.fixture(scope='module')
+def uninterrupted(tmp_path_factory):
+    return _train_uninterrupted(
+        str(tmp_path_factory.mktemp('uninterrupted')), 'singan')
 
 
 def test_kill_mid_scale_then_resume_matches(uninterrupted, tmp_path):
@@ -150,3 +164,16 @@ def test_kill_after_scale_boundary_twice_then_resume(uninterrupted,
     assert _last_checkpoint(work_dir) == 'iter_16.pth'
     _resume(work_dir)
     _assert_same(_result(work_dir), uninterrupted)
+
+
+def test_consingan_kill_mid_scale_then_resume_matches(tmp_path):
+    # As the first test, for ConSinGAN: its stage optimizers (one Adam over
+    # parameter groups per stage) and its growing generator must resume
+    # inside scale 1 to the uninterrupted result.
+    expected = _train_uninterrupted(str(tmp_path / 'uninterrupted'),
+                                    'consingan')
+    work_dir = str(tmp_path / 'killed')
+    _kill_during_write(work_dir, 'pickle/iter_12.pkl', model='consingan')
+    assert _last_checkpoint(work_dir) == 'iter_8.pth'
+    _resume(work_dir, model='consingan')
+    _assert_same(_result(work_dir), expected)
