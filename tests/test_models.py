@@ -13,6 +13,14 @@ def test_widths_double_every_four_scales_capped_at_128():
         [32] * 4 + [64] * 4 + [128] * 5
 
 
+def test_max_channels_caps_every_scale_of_both_networks():
+    gen = SinGANMultiScaleGenerator(3, 3, num_scales=8, max_channels=32)
+    disc = SinGANMultiScaleDiscriminator(3, num_scales=8, max_channels=64)
+    assert {b.head.conv.out_channels for b in gen.blocks} == {32}
+    assert [b.head.conv.out_channels for b in disc.blocks] == \
+        [32] * 4 + [64] * 5
+
+
 def test_generator_blocks_shapes_and_layout():
     gen = SinGANMultiScaleGenerator(3, 3, num_scales=8)
     assert len(gen.blocks) == 9

@@ -25,13 +25,16 @@ class SinGANMultiScaleGenerator(MultiScaleBlocksMixin, nn.Module):
         num_layers (int): Convolutions per block. Defaults to 5.
         base_channels (int): Width of scales 0-3. Defaults to 32.
         min_feat_channels (int): Lower bound of widths. Defaults to 32.
+        max_channels (int): Largest width (the paper's 128). 32 or 64 cuts
+            the cost of the fine scales 16x or 4x (a speed preset's lever).
         out_act_cfg (dict, optional): Tail activation. Defaults to Tanh.
         align_corners (bool): Bicubic upsampling between scales with
             ``align_corners``. ``False`` (ours) matches the authors' resize
             better; ``True`` is what mmagic trained with.
 
     Note:
-        - Widths double every 4 scales and stop at 128, as the paper's code.
+        - Widths double every 4 scales and stop at ``max_channels`` (128, as
+          the paper's code).
         - Convs followed by BatchNorm have no bias (mmcv ``ConvModule``); the
           authors' have one, which BatchNorm cancels in training.
     """
@@ -45,6 +48,7 @@ class SinGANMultiScaleGenerator(MultiScaleBlocksMixin, nn.Module):
                  num_layers: int = 5,
                  base_channels: int = 32,
                  min_feat_channels: int = 32,
+                 max_channels: int = 128,
                  out_act_cfg: Optional[dict] = dict(type='Tanh'),
                  align_corners: bool = False,
                  **kwargs) -> None:
@@ -57,8 +61,9 @@ class SinGANMultiScaleGenerator(MultiScaleBlocksMixin, nn.Module):
             self.blocks.append(
                 SinGANGeneratorBlock(
                     in_channels, out_channels,
-                    scale_width(scale, base_channels),
-                    scale_width(scale, min_feat_channels), num_layers,
+                    scale_width(scale, base_channels, max_channels),
+                    scale_width(scale, min_feat_channels, max_channels),
+                    num_layers,
                     kernel_size, padding, out_act_cfg))
 
     def forward(self,
