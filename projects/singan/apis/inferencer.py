@@ -21,20 +21,19 @@ import torch
 from mmengine.config import Config
 from mmengine.logging import print_log
 
-from ..fileio.image_io import save_image, tensor_to_image, to_unit_range
+from ..fileio.image_io import save_image, tensor_to_image
 from ..fileio.paths import check_output_dir
 from . import limits, request_checks
 from .animation import animate, write_gif
 from .figures import MIN_HEIGHT, captioned_row
-from .inputs import ASPECT_TOLERANCE, mask_from_array, reference_from_array, \
-    training_pyramid
+from .inputs import training_pyramid
 from .loading import load_model_and_config
 from .manipulations import REFERENCE_SIZE, edit, harmonize, paint_to_image
-from .paste_back import match_mask, paste_back
+from .paste_back import paste_back
 from .sampling import (check_factors, check_start_scale, inject_at_scale,
                        parse_factors, random_samples, reconstruct)
 from .super_resolution import bicubic_upscale, sr_steps, super_resolve
-from .user_images import ImageInput, as_mask_array, as_rgb_array, to_uint8
+from .user_images import ImageInput, as_rgb_array, prepare_image, to_tensor
 
 __all__ = ['SinGANInferencer', 'TASKS']
 
@@ -76,12 +75,14 @@ class SinGANInferencer:
 
     Example:
         >>> from singan.apis import SinGANInferencer
-        >>> inferencer = SinGANInferencer('work_dirs/tiny/iter_24.pth')
-        >>> out = inferencer(task='sample', num=4, seed=1)
-        >>> out['predictions'][0].shape, out['predictions'][0].dtype
-        ((36, 48, 3), dtype('uint8'))
-        >>> out = inferencer.harmonize('pasted.png', mask='mask.png',
-        ...                            pred_out_dir='out')  # out/harmonized.png
+        >>> inferencer = SinGANInferencer('work_dirs/demo/iter_N.pth')
+        >>> out = inferencer(task='sample', num=4, factors='1x2', seed=1)
+        >>> out['predictions'][0].shape  # uint8 RGB, twice as wide
+        (H, 2 * W, 3)
+        >>> out = inferencer.harmonize('pasted.jpg', mask='mask.png',
+        ...                            pred_out_dir='out')
+        >>> out['paths']  # the photo's size, changed inside the mask only
+        ['.../out/harmonized.png']
 
     Note:
         - Not a subclass of ``BaseInferencer``: that class runs each input
@@ -357,7 +358,7 @@ class SinGANInferencer:
             ``info``.
         """
         image = self._training_image('super_resolve() without inputs') \
-            if inputs is None else _to_tensor(as_rgb_array(inputs, 'input'))
+            if inputs is None else to_tensor(as_rgb_array(inputs, 'input'))
         steps, ratio = sr_steps(self.model, factor)
         request_checks.check_sr_request(
             self.model, tuple(image.shape[-2:]), factor,
@@ -420,24 +421,13 @@ class SinGANInferencer:
             name (str): What the image is, for messages.
 
         Returns:
-            dict: ``full`` (uint8 ``(H, W, 3)``), ``image`` (``(1, 3, h,
-            w)`` at the model's size, on its device), ``full_mask``
-            (``(H, W)`` of 0 and 1, or ``None``) and ``mask`` (``(1, 1, h,
-            w)`` or ``None``).
+            dict: See :func:`prepare_image`; the tensors on the model's
+            device.
         """
-        size = self.model.sizes[-1]
-        image = as_rgb_array(inputs, name)
-        _check_fit(image.shape[:2], size, resize, name)
+        data = prepare_image(inputs, mask, self.model.sizes[-1], resize, name)
         device = self.model.fixed_noises[0].device
-        data = dict(full=to_uint8(image), full_mask=None, mask=None,
-                    image=reference_from_array(image, size, resize,
-                                               f'The {name}').to(device))
-        if mask is not None:
-            data['full_mask'] = match_mask(as_mask_array(mask),
-                                           image.shape[:2])
-            data['mask'] = mask_from_array(data['full_mask'], size,
-                                           resize).to(device)
-        return data
+        return {k: v.to(device) if isinstance(v, torch.Tensor) else v
+                for k, v in data.items()}
 
     def visualize(self, inputs: List[Tuple[str, object]],
                   preds: List[Tuple[str, object]],
@@ -592,29 +582,7 @@ def _check_count(name: str, value: int, lowest: int = 1) -> None:
         raise ValueError(f'{name}={value!r} must be an integer >= {lowest}.')
 
 
-def _check_fit(shape: Sequence[int], size: Sequence[int], resize: str,
-               name: str) -> None:
-    """Refuse a crop, and another aspect ratio unless stretched."""
-    if resize not in ('none', 'stretch'):
-        raise ValueError(
-            f"resize={resize!r}: use 'none' or 'stretch'; the result goes "
-            'back into the whole image, so crop it yourself first.')
-    (h, w), (height, width) = shape, size
-    if resize == 'none' and abs((w / h) / (width / height) - 1) > \
-            ASPECT_TOLERANCE:
-        raise ValueError(
-            f'The {name} is {w}x{h} (WxH), aspect ratio {w / h:.3f}, but the '
-            f"model's image is {width}x{height} ({width / height:.3f}). Give "
-            "an image of the same aspect ratio, or resize='stretch'.")
-
-
 def _mask_picture(data: dict) -> np.ndarray:
     """The full-size mask as a black and white uint8 RGB picture."""
     mask = (data['full_mask'] * 255).astype(np.uint8)
     return np.repeat(mask[:, :, None], 3, axis=2)
-
-
-def _to_tensor(image: np.ndarray) -> torch.Tensor:
-    """``(H, W, 3)`` uint8/uint16 RGB to ``(1, 3, H, W)`` in [-1, 1]."""
-    unit = to_unit_range(image, image.dtype)
-    return torch.from_numpy(unit).permute(2, 0, 1)[None].contiguous()

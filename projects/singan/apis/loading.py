@@ -5,7 +5,6 @@ no Runner involved. The config may be left out: mmengine's
 ``CheckpointHook`` stores it in the checkpoint (ours and mmagic's), and it is
 then read from there as plain settings (``fileio.config_text``), never run.
 """
-import glob
 import os
 import os.path as osp
 import re

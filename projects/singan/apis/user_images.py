@@ -1,19 +1,25 @@
 """Images and masks as a Python caller gives them: paths, arrays, tensors.
 
-:class:`SinGANInferencer` takes any of these for its image inputs and turns
-them into the RGB arrays of :mod:`.inputs` here, with one message naming
-what was given when it cannot be used.
+:class:`SinGANInferencer` takes any of these for its image inputs; they are
+turned here into the user's full-size RGB array (what the result is pasted
+back into) and the model-size tensors of :mod:`.inputs`, with one message
+naming what was given when it cannot be used.
 """
 import os
-from typing import Union
+from typing import Optional, Sequence, Union
 
 import numpy as np
 import torch
 
-from ..fileio.image_io import read_image, tensor_to_image
-from .inputs import mask_brightness
+from ..fileio.image_io import read_image, tensor_to_image, to_unit_range
+from .inputs import (ASPECT_TOLERANCE, mask_brightness, mask_from_array,
+                     reference_from_array)
+from .paste_back import match_mask
 
-__all__ = ['ImageInput', 'as_rgb_array', 'as_mask_array', 'to_uint8']
+__all__ = [
+    'ImageInput', 'as_rgb_array', 'as_mask_array', 'to_uint8', 'to_tensor',
+    'check_fit', 'prepare_image'
+]
 
 #: A file path, an ``(H, W, 3)`` / ``(H, W)`` RGB array, or a ``(3, H, W)``
 #: / ``(1, 3, H, W)`` tensor in [-1, 1] (as the applications return).
@@ -92,3 +98,74 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
     if image.dtype == np.uint8:
         return image
     return np.round(image.astype(np.float32) / 257).astype(np.uint8)
+
+
+def to_tensor(image: np.ndarray) -> torch.Tensor:
+    """``(H, W, 3)`` uint8/uint16 RGB as ``(1, 3, H, W)`` in [-1, 1].
+
+    Args:
+        image (np.ndarray): From :func:`as_rgb_array`.
+
+    Returns:
+        torch.Tensor: float32, the array's own size.
+    """
+    unit = to_unit_range(image, image.dtype)
+    return torch.from_numpy(unit).permute(2, 0, 1)[None].contiguous()
+
+
+def check_fit(shape: Sequence[int], size: Sequence[int], resize: str,
+              name: str) -> None:
+    """Refuse a crop, and another aspect ratio unless stretched.
+
+    A result pasted back into the whole photo cannot come from a crop of it;
+    a stretched one is unstretched by the upsampling.
+
+    Args:
+        shape (Sequence[int]): ``(H, W)`` of the user's image.
+        size (Sequence[int]): ``(h, w)`` of the model's finest scale.
+        resize (str): ``'none'`` or ``'stretch'``.
+        name (str): What the image is, for the message.
+
+    Returns:
+        None
+    """
+    if resize not in ('none', 'stretch'):
+        raise ValueError(
+            f"resize={resize!r}: use 'none' or 'stretch'; the result goes "
+            'back into the whole image, so crop it yourself first.')
+    (h, w), (height, width) = shape, size
+    if resize == 'none' and abs((w / h) / (width / height) - 1) > \
+            ASPECT_TOLERANCE:
+        raise ValueError(
+            f'The {name} is {w}x{h} (WxH), aspect ratio {w / h:.3f}, but the '
+            f"model's image is {width}x{height} ({width / height:.3f}). Give "
+            "an image of the same aspect ratio, or resize='stretch'.")
+
+
+def prepare_image(image: ImageInput, mask: Optional[ImageInput],
+                  size: Sequence[int], resize: str = 'none',
+                  name: str = 'input') -> dict:
+    """The user's image (and mask) at full size and at the model's size.
+
+    Args:
+        image (ImageInput): The image.
+        mask (ImageInput, optional): Its mask (see :func:`match_mask` for
+            another size).
+        size (Sequence[int]): ``(h, w)`` of the model's finest scale.
+        resize (str): See :func:`check_fit`.
+        name (str): What the image is, for messages.
+
+    Returns:
+        dict: ``full`` (uint8 ``(H, W, 3)``), ``image`` (``(1, 3, h, w)``
+        in [-1, 1]), ``full_mask`` (``(H, W)`` of 0 and 1, or ``None``) and
+        ``mask`` (``(1, 1, h, w)``, or ``None``).
+    """
+    array = as_rgb_array(image, name)
+    check_fit(array.shape[:2], size, resize, name)
+    data = dict(full=to_uint8(array), full_mask=None, mask=None,
+                image=reference_from_array(array, size, resize,
+                                           f'The {name}'))
+    if mask is not None:
+        data['full_mask'] = match_mask(as_mask_array(mask), array.shape[:2])
+        data['mask'] = mask_from_array(data['full_mask'], size, resize)
+    return data
