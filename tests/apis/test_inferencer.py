@@ -206,16 +206,22 @@ def test_stored_config_is_read_not_run(tiny_run, tmp_path):
 
 
 def test_mmagic_checkpoint_through_the_inferencer():
-    inferencer = SinGANInferencer(
-        osp.join(MMAGIC_FIXTURE, 'mmagic_singan.pth'),
-        pkl=osp.join(MMAGIC_FIXTURE, 'mmagic_singan.pkl'), device='cpu')
-    recon = inferencer.reconstruct()['predictions'][0]
+    ckpt = osp.join(MMAGIC_FIXTURE, 'mmagic_singan.pth')
+    pkl = osp.join(MMAGIC_FIXTURE, 'mmagic_singan.pkl')
+    inferencer = SinGANInferencer(ckpt, pkl=pkl, device='cpu')
+    out = inferencer.reconstruct()
     expected = np.load(osp.join(MMAGIC_FIXTURE, 'recon_output.npy'))
     rgb = torch.from_numpy(expected[:, ::-1].copy())[0]  # BGR -> RGB
-    assert np.abs(recon.astype(int) -
+    assert np.abs(out['predictions'][0].astype(int) -
                   tensor_to_image(rgb).astype(int)).max() <= 1
+    assert out['info']['rmse'] is None  # its training image is not here
     samples = inferencer.sample(num=2, factors=(1, 1.5))['predictions']
     assert [s.shape for s in samples] == [(48, 96, 3)] * 2
+    with pytest.raises(FileNotFoundError, match='training_image=PATH'):
+        inferencer.super_resolve()
+    moved = SinGANInferencer(ckpt, pkl=pkl, device='cpu', training_image=osp
+                             .join(MMAGIC_FIXTURE, 'train_image.png'))
+    assert 0 < moved.reconstruct()['info']['rmse'] < 0.5
 
 
 @pytest.fixture(scope='module')

@@ -115,7 +115,7 @@ class SinGANInferencer:
         self.model, self.cfg = load_model_and_config(config, checkpoint, pkl,
                                                      self.device)
         if training_image is not None:
-            self.cfg.train_dataloader.dataset.data_root = training_image
+            self._dataset_cfg()['data_root'] = training_image
         self._real = None
 
     # ----------------------------------------------------------- the call
@@ -540,10 +540,20 @@ class SinGANInferencer:
 
     def _training_image(self, needed_for: Optional[str]
                         ) -> Optional[torch.Tensor]:
-        """The training image at the finest size; ``None`` if not needed
-        and missing."""
+        """The training image at the model's finest size.
+
+        Args:
+            needed_for (str, optional): What needs it, for the message when
+                it is missing; ``None``: it is optional.
+
+        Returns:
+            torch.Tensor | None: ``(1, 3, H, W)`` in [-1, 1] on the model's
+            device; ``None`` when missing and optional.
+        """
         if self._real is None:
-            path = self.cfg.train_dataloader.dataset.get('data_root', '')
+            dataset = (self.cfg.get('train_dataloader') or {}).get(
+                'dataset') or {}
+            path = dataset.get('data_root') or ''
             if not osp.isfile(path):
                 if needed_for is None:
                     return None
@@ -554,6 +564,15 @@ class SinGANInferencer:
             pyramid = training_pyramid(self.cfg, self.model.sizes)
             self._real = pyramid[-1].to(self.model.fixed_noises[0].device)
         return self._real
+
+    def _dataset_cfg(self) -> dict:
+        """The training dataset's config (it names the training image)."""
+        dataset = (self.cfg.get('train_dataloader') or {}).get('dataset')
+        if not isinstance(dataset, dict):
+            raise ValueError('The config has no train_dataloader.dataset, '
+                             'so the training image is unknown; pass the '
+                             'config it was trained with.')
+        return dataset
 
     def _generator(self, seed: Optional[int]) -> Optional[torch.Generator]:
         """A seeded random source on the model's device, or ``None``."""
