@@ -26,14 +26,14 @@ from ..fileio.paths import check_output_dir
 from . import limits, request_checks
 from .animation import animate, write_gif
 from .figures import MIN_HEIGHT, captioned_row
-from .inputs import training_pyramid
+from .inputs import image_to_tensor, training_pyramid
 from .loading import load_model_and_config
 from .manipulations import REFERENCE_SIZE, edit, harmonize, paint_to_image
 from .paste_back import paste_back
 from .sampling import (check_factors, check_start_scale, inject_at_scale,
                        parse_factors, random_samples, reconstruct)
 from .super_resolution import bicubic_upscale, sr_steps, super_resolve
-from .user_images import ImageInput, as_rgb_array, prepare_image, to_tensor
+from .user_images import ImageInput, as_rgb_array, prepare_image
 
 __all__ = ['SinGANInferencer', 'TASKS']
 
@@ -357,8 +357,10 @@ class SinGANInferencer:
             dict: See :meth:`postprocess`; ``steps`` and ``step_ratio`` in
             ``info``.
         """
-        image = self._training_image('super_resolve() without inputs') \
-            if inputs is None else to_tensor(as_rgb_array(inputs, 'input'))
+        if inputs is None:
+            image = self._training_image('super_resolve() without inputs')
+        else:
+            image = image_to_tensor(as_rgb_array(inputs, 'input'))
         steps, ratio = sr_steps(self.model, factor)
         request_checks.check_sr_request(
             self.model, tuple(image.shape[-2:]), factor,

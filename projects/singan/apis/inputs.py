@@ -7,7 +7,7 @@ aspect ratio differs from the training image's is refused unless the caller
 chooses how to fit it (``resize='stretch'`` or ``'crop'``): a silent stretch
 would give a plausible-looking but wrong result.
 """
-from typing import List, Sequence, Union
+from typing import List, Optional, Sequence, Union
 
 import cv2
 import numpy as np
@@ -19,8 +19,8 @@ from ..fileio.image_io import read_image, to_unit_range
 
 __all__ = [
     'RESIZE_MODES', 'training_pyramid', 'fit_to_size', 'load_reference',
-    'load_mask', 'reference_from_array', 'mask_from_array', 'mask_brightness',
-    'binary_mask'
+    'load_mask', 'reference_from_array', 'image_to_tensor', 'same_aspect',
+    'mask_from_array', 'mask_brightness', 'binary_mask'
 ]
 
 #: How an input of another aspect ratio is fitted: refuse, stretch, or crop
@@ -71,6 +71,20 @@ def _crop_to_aspect(image: np.ndarray, aspect: float) -> np.ndarray:
     return image[top:top + new_h]
 
 
+def same_aspect(shape: Sequence[int], size: Sequence[int]) -> bool:
+    """Whether two ``(H, W)`` sizes have the same aspect ratio.
+
+    Args:
+        shape (Sequence[int]): ``(h, w)`` of an input.
+        size (Sequence[int]): ``(H, W)`` it is to fit.
+
+    Returns:
+        bool: Width / height within :data:`ASPECT_TOLERANCE` of each other.
+    """
+    (h, w), (height, width) = shape[:2], size[:2]
+    return abs((w / h) / (width / height) - 1) <= ASPECT_TOLERANCE
+
+
 def fit_to_size(image: np.ndarray, size: Sequence[int], resize: str = 'none',
                 name: str = 'the input') -> np.ndarray:
     """Check the aspect ratio of an ``HWC`` array and fit it to ``size``.
@@ -90,7 +104,7 @@ def fit_to_size(image: np.ndarray, size: Sequence[int], resize: str = 'none',
             f'resize={resize!r}: use one of {list(RESIZE_MODES)}.')
     height, width = image.shape[:2]
     aspect = size[1] / size[0]
-    if abs((width / height) / aspect - 1) > ASPECT_TOLERANCE:
+    if not same_aspect((height, width), size):
         if resize == 'none':
             raise ValueError(
                 f'{name} is {width}x{height} (WxH), aspect ratio '
@@ -140,8 +154,23 @@ def reference_from_array(image: np.ndarray, size: Sequence[int],
     Returns:
         torch.Tensor: ``(1, 3, H, W)`` in [-1, 1].
     """
-    fitted = fit_to_size(image, size, resize, name)
-    unit = to_unit_range(fitted, image.dtype)  # (H, W, 3) in [-1, 1]
+    return image_to_tensor(fit_to_size(image, size, resize, name),
+                           image.dtype)
+
+
+def image_to_tensor(image: np.ndarray,
+                    dtype: Optional[np.dtype] = None) -> torch.Tensor:
+    """An ``(H, W, 3)`` RGB array as a ``(1, 3, H, W)`` tensor in [-1, 1].
+
+    Args:
+        image (np.ndarray): Pixel values (any dtype).
+        dtype (np.dtype, optional): The dtype whose range they are in
+            (uint8 or uint16); ``None``: ``image.dtype``.
+
+    Returns:
+        torch.Tensor: float32, the array's size.
+    """
+    unit = to_unit_range(image, dtype or image.dtype)  # (H, W, 3)
     return torch.from_numpy(unit).permute(2, 0, 1)[None].contiguous()
 
 

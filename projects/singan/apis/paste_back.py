@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from ..ops.cascade import upsample
-from .inputs import ASPECT_TOLERANCE, binary_mask, fit_to_size
+from .inputs import binary_mask, fit_to_size, same_aspect
 from .manipulations import dilate_mask
 
 __all__ = ['match_mask', 'to_full_resolution', 'paste_back']
@@ -42,7 +42,7 @@ def match_mask(mask: np.ndarray, size: Sequence[int],
     """
     (h, w), (height, width) = mask.shape[:2], size
     if (h, w) != (height, width):
-        if abs((w / h) / (width / height) - 1) > ASPECT_TOLERANCE:
+        if not same_aspect((h, w), size):
             raise ValueError(
                 f'{name} is {w}x{h} (WxH) but its image is {width}x{height}:'
                 ' the mask must cover the same picture. Draw it on the '

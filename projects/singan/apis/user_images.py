@@ -11,14 +11,14 @@ from typing import Optional, Sequence, Union
 import numpy as np
 import torch
 
-from ..fileio.image_io import read_image, tensor_to_image, to_unit_range
-from .inputs import (ASPECT_TOLERANCE, mask_brightness, mask_from_array,
-                     reference_from_array)
+from ..fileio.image_io import read_image, tensor_to_image
+from .inputs import (mask_brightness, mask_from_array, reference_from_array,
+                     same_aspect)
 from .paste_back import match_mask
 
 __all__ = [
-    'ImageInput', 'as_rgb_array', 'as_mask_array', 'to_uint8', 'to_tensor',
-    'check_fit', 'prepare_image'
+    'ImageInput', 'as_rgb_array', 'as_mask_array', 'to_uint8', 'check_fit',
+    'prepare_image'
 ]
 
 #: A file path, an ``(H, W, 3)`` / ``(H, W)`` RGB array, or a ``(3, H, W)``
@@ -100,19 +100,6 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
     return np.round(image.astype(np.float32) / 257).astype(np.uint8)
 
 
-def to_tensor(image: np.ndarray) -> torch.Tensor:
-    """``(H, W, 3)`` uint8/uint16 RGB as ``(1, 3, H, W)`` in [-1, 1].
-
-    Args:
-        image (np.ndarray): From :func:`as_rgb_array`.
-
-    Returns:
-        torch.Tensor: float32, the array's own size.
-    """
-    unit = to_unit_range(image, image.dtype)
-    return torch.from_numpy(unit).permute(2, 0, 1)[None].contiguous()
-
-
 def check_fit(shape: Sequence[int], size: Sequence[int], resize: str,
               name: str) -> None:
     """Refuse a crop, and another aspect ratio unless stretched.
@@ -134,8 +121,7 @@ def check_fit(shape: Sequence[int], size: Sequence[int], resize: str,
             f"resize={resize!r}: use 'none' or 'stretch'; the result goes "
             'back into the whole image, so crop it yourself first.')
     (h, w), (height, width) = shape, size
-    if resize == 'none' and abs((w / h) / (width / height) - 1) > \
-            ASPECT_TOLERANCE:
+    if resize == 'none' and not same_aspect(shape, size):
         raise ValueError(
             f'The {name} is {w}x{h} (WxH), aspect ratio {w / h:.3f}, but the '
             f"model's image is {width}x{height} ({width / height:.3f}). Give "
