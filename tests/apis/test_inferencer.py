@@ -161,6 +161,8 @@ def test_pred_out_dir_writes_the_files(inferencer, photo, tmp_path):
     assert [osp.basename(p) for p in out['paths']] == [
         'sample_00.png', 'sample_01.png']
     assert np.array_equal(read_image(out['paths'][1]), out['predictions'][1])
+    out = inferencer.inject(start_scale=1, pred_out_dir=folder)
+    assert [osp.basename(p) for p in out['paths']] == ['inject_s1_00.png']
     out = inferencer(photo[0], task='harmonize', mask=photo[1],
                      pred_out_dir=folder)
     assert np.array_equal(read_image(osp.join(folder, 'harmonized.png')),

@@ -187,7 +187,7 @@ class SinGANInferencer:
                                   for i, im in enumerate(images[:4])],
                              return_vis)
         return self.postprocess(images, vis, pred_out_dir, 'sample',
-                                dict(factors=factors))
+                                dict(factors=factors), numbered=True)
 
     def inject(self, start_scale: Optional[int] = None, num: int = 1,
                seed: Optional[int] = 0, return_vis: bool = False,
@@ -215,7 +215,7 @@ class SinGANInferencer:
         vis = self.visualize([], [(f'start scale {n}', im)
                                   for im in images[:4]], return_vis)
         return self.postprocess(images, vis, pred_out_dir, f'inject_s{n}',
-                                dict(start_scale=n))
+                                dict(start_scale=n), numbered=True)
 
     def reconstruct(self, return_vis: bool = False,
                     pred_out_dir: str = '') -> dict:
@@ -453,7 +453,7 @@ class SinGANInferencer:
     def postprocess(self, preds: List[np.ndarray],
                     visualization: List[np.ndarray], pred_out_dir: str = '',
                     stem: str = 'result', info: Optional[dict] = None,
-                    gif: bool = False) -> dict:
+                    gif: bool = False, numbered: bool = False) -> dict:
         """Pack the results and write them to ``pred_out_dir``.
 
         Args:
@@ -461,10 +461,12 @@ class SinGANInferencer:
             visualization (list[np.ndarray]): From :meth:`visualize`.
             pred_out_dir (str): Folder to write to (atomically); ``''``:
                 none.
-            stem (str): File name: ``stem.png`` for one image,
-                ``stem_XX.png`` for several, ``stem.gif`` with ``gif``.
+            stem (str): File name: ``stem.png``, ``stem_XX.png`` with
+                ``numbered``, ``stem.gif`` with ``gif``.
             info (dict, optional): Numbers of the run (scale, RMSE ...).
             gif (bool): Write the images as the frames of one GIF.
+            numbered (bool): Number the files (a batch of samples), even
+                when there is one.
 
         Returns:
             dict: ``predictions`` (the images), ``visualization`` (empty
@@ -479,8 +481,8 @@ class SinGANInferencer:
                                                        f'{stem}.gif'),
                                        info.get('fps', 10)))
             else:
-                names = [f'{stem}.png'] if len(preds) == 1 else [
-                    f'{stem}_{i:02d}.png' for i in range(len(preds))]
+                names = [f'{stem}_{i:02d}.png' for i in range(len(preds))] \
+                    if numbered else [f'{stem}.png']
                 paths = [save_image(im, osp.join(pred_out_dir, name))
                          for im, name in zip(preds, names)]
         return dict(predictions=preds, visualization=visualization,
