@@ -7,7 +7,7 @@ aspect ratio differs from the training image's is refused unless the caller
 chooses how to fit it (``resize='stretch'`` or ``'crop'``): a silent stretch
 would give a plausible-looking but wrong result.
 """
-from typing import List, Sequence, Union
+from typing import List, Optional, Sequence, Union
 
 import cv2
 import numpy as np
@@ -19,7 +19,8 @@ from ..fileio.image_io import read_image, to_unit_range
 
 __all__ = [
     'RESIZE_MODES', 'training_pyramid', 'fit_to_size', 'load_reference',
-    'load_mask'
+    'load_mask', 'reference_from_array', 'image_to_tensor', 'same_aspect',
+    'mask_from_array', 'mask_brightness', 'binary_mask'
 ]
 
 #: How an input of another aspect ratio is fitted: refuse, stretch, or crop
@@ -70,6 +71,20 @@ def _crop_to_aspect(image: np.ndarray, aspect: float) -> np.ndarray:
     return image[top:top + new_h]
 
 
+def same_aspect(shape: Sequence[int], size: Sequence[int]) -> bool:
+    """Whether two ``(H, W)`` sizes have the same aspect ratio.
+
+    Args:
+        shape (Sequence[int]): ``(h, w)`` of an input.
+        size (Sequence[int]): ``(H, W)`` it is to fit.
+
+    Returns:
+        bool: Width / height within :data:`ASPECT_TOLERANCE` of each other.
+    """
+    (h, w), (height, width) = shape[:2], size[:2]
+    return abs((w / h) / (width / height) - 1) <= ASPECT_TOLERANCE
+
+
 def fit_to_size(image: np.ndarray, size: Sequence[int], resize: str = 'none',
                 name: str = 'the input') -> np.ndarray:
     """Check the aspect ratio of an ``HWC`` array and fit it to ``size``.
@@ -89,7 +104,7 @@ def fit_to_size(image: np.ndarray, size: Sequence[int], resize: str = 'none',
             f'resize={resize!r}: use one of {list(RESIZE_MODES)}.')
     height, width = image.shape[:2]
     aspect = size[1] / size[0]
-    if abs((width / height) / aspect - 1) > ASPECT_TOLERANCE:
+    if not same_aspect((height, width), size):
         if resize == 'none':
             raise ValueError(
                 f'{name} is {width}x{height} (WxH), aspect ratio '
@@ -121,9 +136,41 @@ def load_reference(path: str, size: Sequence[int], resize: str = 'none',
     Returns:
         torch.Tensor: ``(1, 3, H, W)`` in [-1, 1].
     """
-    image = read_image(path)
-    fitted = fit_to_size(image, size, resize, f'The {name} {path!r}')
-    unit = to_unit_range(fitted, image.dtype)  # (H, W, 3) in [-1, 1]
+    return reference_from_array(read_image(path), size, resize,
+                                f'The {name} {path!r}')
+
+
+def reference_from_array(image: np.ndarray, size: Sequence[int],
+                         resize: str = 'none',
+                         name: str = 'The reference') -> torch.Tensor:
+    """An ``(h, w, 3)`` RGB array put onto the model's finest size.
+
+    Args:
+        image (np.ndarray): ``uint8`` or ``uint16`` RGB, any size.
+        size (Sequence[int]): ``(H, W)`` of the model's finest scale.
+        resize (str): See :func:`fit_to_size`.
+        name (str): What the image is, for error messages.
+
+    Returns:
+        torch.Tensor: ``(1, 3, H, W)`` in [-1, 1].
+    """
+    return image_to_tensor(fit_to_size(image, size, resize, name),
+                           image.dtype)
+
+
+def image_to_tensor(image: np.ndarray,
+                    dtype: Optional[np.dtype] = None) -> torch.Tensor:
+    """An ``(H, W, 3)`` RGB array as a ``(1, 3, H, W)`` tensor in [-1, 1].
+
+    Args:
+        image (np.ndarray): Pixel values (any dtype).
+        dtype (np.dtype, optional): The dtype whose range they are in
+            (uint8 or uint16); ``None``: ``image.dtype``.
+
+    Returns:
+        torch.Tensor: float32, the array's size.
+    """
+    unit = to_unit_range(image, dtype or image.dtype)  # (H, W, 3)
     return torch.from_numpy(unit).permute(2, 0, 1)[None].contiguous()
 
 
@@ -139,13 +186,59 @@ def load_mask(path: str, size: Sequence[int], resize: str = 'none') -> \
     Returns:
         torch.Tensor: ``(1, 1, H, W)`` of 0.0 and 1.0.
     """
-    image = read_image(path)
-    peak = float(np.iinfo(image.dtype).max)
-    grey = image.astype(np.float32).mean(axis=2, keepdims=True) / peak
-    fitted = fit_to_size(grey, size, resize, f'The mask {path!r}')
-    binary = (fitted[:, :, 0] > 0.5).astype(np.float32)
-    if not binary.any():
-        raise ValueError(f'The mask {path!r} is empty (no pixel above half '
-                         'brightness): paint the region to change white.')
-    return torch.from_numpy(binary)[None, None]
+    return mask_from_array(read_image(path), size, resize,
+                           f'The mask {path!r}')
 
+
+def mask_from_array(mask: np.ndarray, size: Sequence[int],
+                    resize: str = 'none',
+                    name: str = 'The mask') -> torch.Tensor:
+    """A mask array (white: the region to change) on the model's size.
+
+    Args:
+        mask (np.ndarray): ``(h, w)`` or ``(h, w, C)``, bool or integer
+            (white: the dtype's maximum) or float in [0, 1].
+        size (Sequence[int]): ``(H, W)`` to fit it to.
+        resize (str): See :func:`fit_to_size`.
+        name (str): What the mask is, for error messages.
+
+    Returns:
+        torch.Tensor: ``(1, 1, H, W)`` of 0.0 and 1.0.
+    """
+    fitted = fit_to_size(mask_brightness(mask), size, resize, name)
+    return torch.from_numpy(binary_mask(fitted[:, :, 0], name))[None, None]
+
+
+def binary_mask(brightness: np.ndarray, name: str = 'The mask'
+                ) -> np.ndarray:
+    """Pixels above half brightness, refusing an empty mask.
+
+    Args:
+        brightness (np.ndarray): ``(H, W)`` float in [0, 1].
+        name (str): What the mask is, for the message.
+
+    Returns:
+        np.ndarray: float32 ``(H, W)`` of 0.0 and 1.0.
+    """
+    binary = (brightness > 0.5).astype(np.float32)
+    if not binary.any():
+        raise ValueError(f'{name} is empty (no pixel above half '
+                         'brightness): paint the region to change white.')
+    return binary
+
+
+def mask_brightness(mask: np.ndarray) -> np.ndarray:
+    """A mask's brightness: the mean over its channels, in [0, 1].
+
+    Args:
+        mask (np.ndarray): ``(h, w)`` or ``(h, w, C)``, bool or integer
+            (white: the dtype's maximum) or float in [0, 1].
+
+    Returns:
+        np.ndarray: float32 ``(h, w, 1)``.
+    """
+    mask = np.asarray(mask)
+    integer = np.issubdtype(mask.dtype, np.integer)  # bool and float: 1
+    peak = float(np.iinfo(mask.dtype).max) if integer else 1.0
+    grey = mask.reshape(mask.shape[0], mask.shape[1], -1).astype(np.float32)
+    return grey.mean(axis=2, keepdims=True) / peak

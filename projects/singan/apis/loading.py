@@ -1,17 +1,21 @@
 """Loading a trained SinGAN: config + checkpoint + pickle -> model.
 
-Used by ``tools/test.py`` and the applications; no Runner involved.
+Used by ``tools/test.py``, the applications and :class:`SinGANInferencer`;
+no Runner involved. The config may be left out: mmengine's
+``CheckpointHook`` stores it in the checkpoint (ours and mmagic's), and it is
+then read from there as plain settings (``fileio.config_text``), never run.
 """
-import glob
 import os
 import os.path as osp
 import re
-from typing import Optional, Union
+from typing import Optional, Tuple, Union
 
 import torch
 from mmengine.config import Config
 
+from ..cli import UserInputError
 from ..config import image_num_scales
+from ..fileio.config_text import parse_config_text
 from ..fileio.safe_load import (check_checkpoint_arrays,
                                 load_checkpoint_file, load_pickle)
 from ..interop.mmagic import checkpoint_format, from_mmagic, \
@@ -20,8 +24,12 @@ from ..interop.mmagic_config import adapt_mmagic_model
 from ..models.singan import SinGAN
 from ..models.inference_state import InferenceStateError, check_same_run
 from ..registry import MODELS
+from ..resources import find_config
 
-__all__ = ['CheckpointMismatchError', 'load_model', 'find_pickle']
+__all__ = [
+    'CheckpointMismatchError', 'load_model', 'load_model_and_config',
+    'stored_config', 'find_pickle'
+]
 
 #: Values of ``checkpoint_format`` (argument or top-level config key).
 FORMATS = ('auto', 'singan', 'mmagic')
@@ -54,7 +62,7 @@ def find_pickle(checkpoint: str) -> Optional[str]:
     return path if osp.isfile(path) else None
 
 
-def load_model(config: Union[str, Config],
+def load_model(config: Union[str, Config, None],
                checkpoint: str,
                pkl_data: Optional[str] = None,
                device: Union[str, torch.device] = 'cpu',
@@ -62,7 +70,11 @@ def load_model(config: Union[str, Config],
     """Build SinGAN from a config and load weights and inference state.
 
     Args:
-        config (str | Config): The training config (ours or mmagic's).
+        config (str | Config | None): The training config (ours or
+            mmagic's): a path, a shipped config's name
+            (``'singan_balloons'``, see ``resources.find_config``) or a
+            ``Config``. ``None``: the config stored in the checkpoint (see
+            :func:`stored_config`).
         checkpoint (str): ``.pth`` file written by training, by mmagic /
             mmgen (model zoo) or by ``tools/export_mmagic.py``.
         pkl_data (str, optional): Pickle of fixed noises and amplitudes.
@@ -77,9 +89,38 @@ def load_model(config: Union[str, Config],
     Returns:
         SinGAN: In eval mode, RGB in and out, ready to sample.
     """
-    cfg = Config.fromfile(config) if isinstance(config, str) else config
+    return load_model_and_config(config, checkpoint, pkl_data, device,
+                                 checkpoint_format)[0]
+
+
+def load_model_and_config(config: Union[str, Config, None],
+                          checkpoint: str,
+                          pkl_data: Optional[str] = None,
+                          device: Union[str, torch.device] = 'cpu',
+                          checkpoint_format: Optional[str] = None
+                          ) -> Tuple[SinGAN, Config]:
+    """:func:`load_model`, also returning the config it was built from.
+
+    Args:
+        config (str | Config | None): See :func:`load_model`.
+        checkpoint (str): See :func:`load_model`.
+        pkl_data (str, optional): See :func:`load_model`.
+        device (str | torch.device): See :func:`load_model`.
+        checkpoint_format (str, optional): See :func:`load_model`.
+
+    Returns:
+        tuple: ``(model, config)``; the config names the training image
+        (``train_dataloader.dataset.data_root``), which the applications
+        that compare with it read.
+    """
     ckpt = load_checkpoint_file(checkpoint)
     check_checkpoint_arrays(ckpt, checkpoint)
+    if config is None:
+        cfg = stored_config(ckpt, checkpoint)
+    elif isinstance(config, (str, os.PathLike)):
+        cfg = Config.fromfile(find_config(config))
+    else:
+        cfg = config
     state_dict = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) \
         else None
     if not isinstance(state_dict, dict) or _count_scales(state_dict) < 0:
@@ -105,7 +146,41 @@ def load_model(config: Union[str, Config],
     if fmt == 'mmagic':
         state = swap_noise_channels(state)
     model.load_inference_state(state, source)
-    return model.eval()
+    return model.eval(), cfg
+
+
+def stored_config(ckpt: dict, checkpoint: str) -> Config:
+    """The training config that mmengine's ``CheckpointHook`` stored.
+
+    As mmengine's ``BaseInferencer``: ``message_hub['runtime_info']['cfg']``
+    first, then ``meta['cfg']``. The text is read as plain settings
+    (:func:`parse_config_text`), never executed.
+
+    Args:
+        ckpt (dict): The loaded checkpoint.
+        checkpoint (str): Its path, for messages.
+
+    Returns:
+        Config: The config of the run that wrote the checkpoint.
+
+    Raises:
+        UserInputError: The checkpoint carries no config (a bare state
+            dict, an export); the message says to pass the config.
+    """
+    hub = ckpt.get('message_hub') if isinstance(ckpt, dict) else None
+    meta = ckpt.get('meta') if isinstance(ckpt, dict) else None
+    runtime = hub.get('runtime_info') if isinstance(hub, dict) else None
+    text = (runtime or {}).get('cfg') if isinstance(runtime, dict) else None
+    if not isinstance(text, str) and isinstance(meta, dict):
+        text = meta.get('cfg')
+    if not isinstance(text, str) or not text.strip():
+        raise UserInputError(
+            f'{checkpoint} carries no config (no meta["cfg"], as mmengine\'s '
+            'CheckpointHook writes), so the model cannot be built from it '
+            'alone. Pass the config it was trained with, e.g. '
+            "SinGANInferencer(checkpoint, config='singan_balloons') or "
+            'load_model(CONFIG, checkpoint).')
+    return Config(parse_config_text(text, checkpoint))
 
 
 def _resolve_format(ckpt: dict, checkpoint: str, requested: str) -> str:
