@@ -35,7 +35,7 @@ cfg.model.num_scales, cfg.train_dataloader = None, None  # the checkpoint's
 model = apis.load_model(cfg, checkpoint)
 rng = torch.Generator().manual_seed(0)
 apis.random_samples(model, 1, (1, 1), rng)  # load the kernels first
-convs = limits.conv_channels(model.generator.blocks)
+convs = limits.conv_channels(model.scale_modules('generator'))
 def status_bytes(key):
     with open('/proc/self/status') as f:
         line = next(l for l in f if l.startswith(key + ':'))
@@ -112,7 +112,7 @@ def test_over_the_limit_is_refused_at_once(model, check):
 
 def test_largest_fitting_fits_and_the_next_does_not(model):
     budget = limits.memory_budget('cpu', 0.25)
-    convs = limits.conv_channels(model.generator.blocks)
+    convs = limits.conv_channels(model.scale_modules('generator'))
 
     def needed(n):
         return limits.cascade_peak_bytes(model.sizes, convs, n)
