@@ -143,17 +143,18 @@ class Page:
 
     def poll(self, job_id, shown):
         """The job's progress; ``gr.skip()`` where nothing changed."""
+        keep = [gr.skip()] * 3  # the start-scale sliders
         if not job_id:
             return ('Start a job, or pick one from the list.', None, [],
-                    None, None, '')
+                    None, None, *keep, '')
         try:
             job = self.store.get(job_id)
         except USER_ERRORS as err:
-            return _message(err), None, [], None, None, ''
+            return _message(err), None, [], None, None, *keep, ''
         state = job.state()
         key = f'{job_id}:{state.get("status")}:{state.get("snapshot")}'
         if key == shown:
-            return status_markdown(job), *([gr.skip()] * 4), key
+            return status_markdown(job), *([gr.skip()] * 7), key
         done = state.get('status') == 'done'
         snapshot = state.get('snapshot')
         samples = [(p, f'sample {i}') for i, p in
@@ -162,7 +163,8 @@ class Page:
                       composite=None) if done else None
         return (status_markdown(job),
                 snapshot if snapshot and osp.isfile(snapshot) else None,
-                samples, results.downloads(job) or None, editor, key)
+                samples, results.downloads(job) or None, editor,
+                *(_scale_sliders(state) if done else keep), key)
 
     def samples(self, job_id, num, fh, fw, start, seed):
         return self._run(lambda job: results.make_samples(
@@ -176,7 +178,7 @@ class Page:
             paste, mask = results.paste_object(read_image(job.image), obj,
                                                x, y, width)
             layer = np.zeros((*mask.shape, 4), np.uint8)
-            layer[mask > 0] = (255, 255, 255, 160)
+            layer[mask > 0] = (255, 255, 255, 90)  # the object shows
             return dict(background=paste, layers=[layer], composite=None)
         return self._run(act, job_id, gr.skip())
 
@@ -203,6 +205,19 @@ class Page:
             return act(self.store.get(job_id)), ''
         except USER_ERRORS as err:
             return empty, _message(err)
+
+
+def _scale_sliders(state: dict) -> list:
+    """The start-scale sliders (samples, injection, animation) of a model.
+
+    Their values: 0 (free samples), the middle scale (injection, as
+    ``tools/apps.py``) and 1 (animation, large shapes move).
+    """
+    top = max(1, state.get('num_scales', 2) - 1)
+    return [gr.Slider(maximum=top, value=0),
+            gr.Slider(minimum=1 if top > 1 else 0, maximum=top,
+                      value=max(1, top // 2)),
+            gr.Slider(maximum=top, value=min(1, top))]
 
 
 def _preset_help() -> str:
@@ -246,37 +261,41 @@ def build_ui(store: JobStore) -> gr.Blocks:
                                      elem_id='job')
                 status = gr.Markdown(elem_id='status')
                 snapshot = gr.Image(label='Latest snapshot (one per scale)',
-                                    interactive=False, height=220)
+                                    interactive=False, height=170)
         gr.Markdown('## 3. Results')
         with gr.Tabs():
             with gr.Tab('Samples'):
                 trained = gr.Gallery(label='Samples of the training run',
-                                     columns=4, height=260,
+                                     columns=6, height=190,
+                                     object_fit='contain',
                                      elem_id='trained-samples')
                 with gr.Row():
                     num = gr.Slider(1, 16, 4, step=1, label='How many')
                     fh = gr.Slider(0.5, 3, 1, step=0.25,
                                    label='Height factor')
-                    fw = gr.Slider(0.5, 3, 1, step=0.25,
-                                   label='Width factor (2: panorama)')
-                    start = gr.Slider(0, 10, 0, step=1, label='Start scale '
-                                      '(higher keeps more of the layout)')
+                    fw = gr.Slider(0.5, 3, 1, step=0.25, label='Width '
+                                   'factor', info='2: a panorama')
+                    start = gr.Slider(0, 10, 0, step=1, label='Start scale',
+                                      info='higher keeps more of the '
+                                      'layout (training size only)')
                     sample_seed = gr.Number(1, precision=0, label='Seed')
-                make = gr.Button('Make samples', variant='primary')
-                sample_msg = gr.Markdown()
+                make = gr.Button('Make samples', variant='primary',
+                                 elem_id='make-samples')
+                sample_msg = gr.Markdown(elem_id='sample-message')
                 gallery = gr.Gallery(label='Your samples', columns=4,
-                                     height=300)
+                                     height=300, object_fit='contain',
+                                     elem_id='your-samples')
             with gr.Tab('Harmonize / edit'):
                 gr.Markdown(
                     'Paste an object into the photo (or edit it elsewhere '
                     'and upload the result as the editor\'s background), '
                     'paint **over the changed region** with the brush, and '
                     'let SinGAN blend it in at a scale.')
-                with gr.Accordion('Paste an object', open=False):
+                with gr.Accordion('Paste an object', open=True):
                     with gr.Row():
                         obj = gr.Image(label='Object (PNG with alpha cuts '
                                        'it out)', image_mode='RGBA',
-                                       type='numpy')
+                                       type='numpy', elem_id='object')
                         with gr.Column():
                             px = gr.Slider(0, 100, 40, label='x (% of '
                                            'width)')
@@ -284,37 +303,42 @@ def build_ui(store: JobStore) -> gr.Blocks:
                                            'height)')
                             pw = gr.Slider(2, 100, 25, label='width (% of '
                                            'the photo)')
-                            paste = gr.Button('Paste into the editor')
+                            paste = gr.Button('Paste into the editor',
+                                              elem_id='paste')
                 with gr.Row():
                     editor = gr.ImageEditor(
                         label='Image and mask (paint the mask)',
                         type='numpy', brush=gr.Brush(
                             colors=['#ffffff'], color_mode='fixed'))
-                    injected = gr.Image(label='Result', interactive=False)
+                    injected = gr.Image(label='Result', interactive=False,
+                                        height=300,
+                                        elem_id='blend-result')
                 with gr.Row():
                     mode = gr.Radio(['harmonize', 'edit'], value='harmonize',
                                     label='Mode')
                     inj_start = gr.Slider(1, 10, 2, step=1,
                                           label='Injection scale')
                     resize = gr.Radio(['none', 'stretch', 'crop'],
-                                      value='none', label='--resize (if the '
-                                      'aspect ratio differs)')
+                                      value='none', label='--resize',
+                                      info='if the aspect ratio differs')
                     inj_seed = gr.Number(0, precision=0, label='Seed')
-                run_inj = gr.Button('Blend', variant='primary')
-                inj_msg = gr.Markdown()
+                run_inj = gr.Button('Blend', variant='primary',
+                                    elem_id='blend')
+                inj_msg = gr.Markdown(elem_id='blend-message')
             with gr.Tab('Animation'):
                 with gr.Row():
                     frames = gr.Slider(2, 60, 20, step=1, label='Frames')
                     an_start = gr.Slider(0, 10, 1, step=1,
-                                         label='Start scale (lower moves '
-                                         'larger shapes)')
-                    alpha = gr.Slider(0, 1, 0.1, step=0.05, label='alpha '
-                                      '(lower moves more)')
+                                         label='Start scale', info='lower '
+                                         'moves larger shapes')
+                    alpha = gr.Slider(0, 1, 0.1, step=0.05, label='alpha',
+                                      info='lower moves more')
                     an_seed = gr.Number(0, precision=0, label='Seed')
-                run_anim = gr.Button('Animate', variant='primary')
-                anim_msg = gr.Markdown()
+                run_anim = gr.Button('Animate', variant='primary',
+                                     elem_id='animate')
+                anim_msg = gr.Markdown(elem_id='animation-message')
                 animation = gr.Image(label='Animation (GIF)',
-                                     interactive=False)
+                                     interactive=False, elem_id='gif')
             with gr.Tab('Download'):
                 gr.Markdown('The checkpoint and the pickle of fixed noises: '
                             'use them with `tools/apps.py` or `singan`.')
@@ -322,7 +346,8 @@ def build_ui(store: JobStore) -> gr.Blocks:
                                 interactive=False)
 
         timer = gr.Timer(POLL_SECONDS)
-        watched = [status, snapshot, trained, files, editor, shown]
+        watched = [status, snapshot, trained, files, editor, start,
+                   inj_start, an_start, shown]
         timer.tick(page.poll, [job_id, shown], watched,
                    concurrency_limit=None, show_progress='hidden')
         job_id.change(page.poll, [job_id, gr.State('')], watched,
