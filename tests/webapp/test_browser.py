@@ -145,6 +145,14 @@ def _photo(tmp_path) -> str:
     return path
 
 
+def _click(driver, css: str) -> None:
+    """Click ``css`` in the middle of the view (the layout may still move
+    while Gradio draws, so a pointer click could land on a neighbour)."""
+    element = driver.find_element(By.CSS_SELECTOR, css)
+    driver.execute_script('arguments[0].scrollIntoView({block: "center"});'
+                          'arguments[0].click();', element)
+
+
 def _text(driver, css: str) -> str:
     found = driver.find_elements(By.CSS_SELECTOR, css)
     return found[0].text if found else ''
@@ -166,7 +174,7 @@ def test_upload_train_and_see_samples(app_server, browser, tmp_path):
         By.CSS_SELECTOR, '#upload input[type=file]'))
     upload.send_keys(_photo(tmp_path))
     wait.until(lambda d: 'balloons_60x40' in _text(d, '#upload'))
-    browser.find_element(By.CSS_SELECTOR, '#train').click()
+    _click(browser, '#train')
     wait.until(lambda d: 'Started job' in _text(d, '#message')
                or 'busy' in _text(d, '#message')
                or '⚠' in _text(d, '#message'))
@@ -182,7 +190,14 @@ def test_upload_train_and_see_samples(app_server, browser, tmp_path):
         or 'failed' in _text(d, '#status'))
     status = _text(browser, '#status')
     assert 'done' in status, f'{status}\n{_train_log(jobs, job_id)}'
-    time.sleep(1.5)  # let the gallery finish drawing
+    # more samples: the app loads the model singan train wrote
+    _click(browser, '#make-samples')
+    WebDriverWait(browser, 120, poll_frequency=0.5).until(
+        lambda d: _loaded_images(d, '#your-samples') >= 4
+        or _text(d, '#sample-message'))
+    assert _text(browser, '#sample-message') == ''
+    assert len(list((jobs / job_id / 'outputs').glob('sample_*.png'))) == 4
+    time.sleep(1.5)  # let the galleries finish drawing
     path = str(tmp_path / 'app.png')
     browser.save_screenshot(path)
     if os.environ.get('SINGAN_UPDATE_SCREENSHOT') == '1':

@@ -146,24 +146,24 @@ class Page:
         keep = [gr.skip()] * 3  # the start-scale sliders
         if not job_id:
             return ('Start a job, or pick one from the list.', None, [],
-                    None, None, *keep, '')
+                    None, None, None, *keep, '')
         try:
             job = self.store.get(job_id)
         except USER_ERRORS as err:
-            return _message(err), None, [], None, None, *keep, ''
+            return _message(err), None, [], None, None, None, *keep, ''
         state = job.state()
         key = f'{job_id}:{state.get("status")}:{state.get("snapshot")}'
         if key == shown:
-            return status_markdown(job), *([gr.skip()] * 7), key
+            return status_markdown(job), *([gr.skip()] * 8), key
         done = state.get('status') == 'done'
-        snapshot = state.get('snapshot')
         samples = [(p, f'sample {i}') for i, p in
                    enumerate(state.get('samples') or []) if osp.isfile(p)]
         editor = dict(background=read_image(job.image), layers=[],
                       composite=None) if done else None
         return (status_markdown(job),
-                snapshot if snapshot and osp.isfile(snapshot) else None,
+                _existing(state.get('snapshot')),
                 samples, results.downloads(job) or None, editor,
+                _existing(state.get('gif')),
                 *(_scale_sliders(state) if done else keep), key)
 
     def samples(self, job_id, num, fh, fw, start, seed):
@@ -205,6 +205,11 @@ class Page:
             return act(self.store.get(job_id)), ''
         except USER_ERRORS as err:
             return empty, _message(err)
+
+
+def _existing(path):
+    """``path`` if it names a file, else ``None``."""
+    return path if path and osp.isfile(path) else None
 
 
 def _scale_sliders(state: dict) -> list:
@@ -346,8 +351,8 @@ def build_ui(store: JobStore) -> gr.Blocks:
                                 interactive=False)
 
         timer = gr.Timer(POLL_SECONDS)
-        watched = [status, snapshot, trained, files, editor, start,
-                   inj_start, an_start, shown]
+        watched = [status, snapshot, trained, files, editor, animation,
+                   start, inj_start, an_start, shown]
         timer.tick(page.poll, [job_id, shown], watched,
                    concurrency_limit=None, show_progress='hidden')
         job_id.change(page.poll, [job_id, gr.State('')], watched,
