@@ -166,7 +166,7 @@ def _loaded_images(driver, css: str) -> int:
         f'{css} img')
 
 
-def test_upload_train_and_see_samples(app_server, browser, tmp_path):
+def test_upload_train_and_see_samples(browser, app_server, tmp_path):
     url, jobs = app_server
     browser.get(url)
     wait = WebDriverWait(browser, 60, poll_frequency=0.5)

@@ -10,13 +10,14 @@ ITERS``): for tests and quick looks at the page, not for results.
 import argparse
 import os
 import os.path as osp
+import socket
 from typing import Optional, Tuple
 
 from ..cli import UserInputError
 from ..resources import sample_image_dirs
 from .jobs import JobStore, default_max_jobs
 
-__all__ = ['add_arguments', 'run', 'parse_schedule']
+__all__ = ['add_arguments', 'run', 'parse_schedule', 'check_port']
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -78,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
     """
     # No usage statistics sent from a machine that may be offline.
     os.environ.setdefault('GRADIO_ANALYTICS_ENABLED', 'False')
+    check_port(args.host, args.port)
     from .ui import build_ui
     store = JobStore(args.jobs_dir, args.max_jobs,
                      parse_schedule(args.test_schedule))
@@ -90,6 +92,27 @@ def run(args: argparse.Namespace) -> int:
         allowed_paths=[store.root, *sample_image_dirs()], show_error=True,
         quiet=True, footer_links=[], **_page_style())
     return 0
+
+
+def check_port(host: str, port: int) -> None:
+    """Raise ``UserInputError`` unless ``host:port`` can be served on.
+
+    Args:
+        host (str): ``--host``.
+        port (int): ``--port``.
+
+    Returns:
+        None
+    """
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, port))
+        except OSError as err:
+            raise UserInputError(
+                f'Cannot serve on {host}:{port} ({err.strerror}): another '
+                'program (another singan app?) uses that port, or the address'
+                f' is not of this machine. Pass a free port, e.g. --port '
+                f'{port + 1}.') from None
 
 
 def _page_style() -> dict:
