@@ -6,7 +6,6 @@ so the browser glue only moves values. Each loads the job's model once
 ``singan.apis.request_checks`` before the first step, and writes what it
 makes under ``JOB/outputs/``.
 """
-import glob
 import os.path as osp
 import threading
 from collections import OrderedDict
@@ -14,11 +13,11 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
-from mmengine.config import Config
 
 from .. import apis
 from ..apis import limits, request_checks
 from ..cli import UserInputError
+from ..commands.trained_run import open_trained_run
 from ..fileio.image_io import save_image, tensor_to_image, to_unit_range
 from ..presets import get_preset
 from .jobs import Job
@@ -46,9 +45,12 @@ class JobModel:
                 f'Job {job.id} has not finished training (status '
                 f'{state.get("status")!r}); wait until it is done.')
         self.job = job
-        self.checkpoint, self.pickle = state['checkpoint'], state['pickle']
-        self.cfg = Config.fromfile(_training_config(job))
-        self.model = apis.load_model(self.cfg, self.checkpoint, self.pickle)
+        # the run's files as the singan command finds them (config from
+        # the checkpoint's meta); the pickle progress.json names
+        run = open_trained_run(job.work_dir, state['checkpoint'])
+        self.cfg = run.config
+        self.model = apis.load_model(self.cfg, run.checkpoint,
+                                     state.get('pickle') or run.pickle)
         self.real = apis.training_pyramid(self.cfg, self.model.sizes)[-1]
         self.out_dir = osp.join(job.folder, 'outputs')
 
@@ -60,19 +62,6 @@ class JobModel:
     def save(self, name: str, image: np.ndarray) -> str:
         """Write an RGB ``uint8`` image under ``JOB/outputs``."""
         return save_image(image, osp.join(self.out_dir, name))
-
-
-def _training_config(job: Job) -> str:
-    """The config ``singan train`` dumped into the job's work dir."""
-    name = get_preset(job.params['preset']).config
-    dumped = osp.join(job.work_dir, osp.basename(name) + '.py')
-    found = [dumped] if osp.isfile(dumped) else sorted(
-        glob.glob(osp.join(job.work_dir, '*.py')))
-    if not found:
-        raise UserInputError(
-            f'Job {job.id}: no training config in {job.work_dir} (mmengine '
-            'writes one there at the start of training). Train it again.')
-    return found[0]
 
 
 def job_model(job: Job) -> JobModel:

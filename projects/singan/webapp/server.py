@@ -90,7 +90,9 @@ def run(args: argparse.Namespace) -> int:
     demo.queue(default_concurrency_limit=1).launch(
         server_name=args.host, server_port=args.port, ssr_mode=False,
         allowed_paths=[store.root, *sample_image_dirs()], show_error=True,
-        quiet=True, footer_links=[], **_page_style())
+        quiet=True, footer_links=[],
+        # far larger uploads stop at the door; the rest get our message
+        max_file_size=4 * store.max_bytes, **_page_style())
     return 0
 
 
