@@ -156,6 +156,19 @@ def test_new_store_reattaches_to_running_job(fake_store, tmp_path):
         assert json.load(f)['preset'] == 'demo'
 
 
+def test_stop_frees_the_slot(fake_store, tmp_path):
+    store = fake_store('train', max_jobs=1)
+    image = write_image(tmp_path / 'photo.png')
+    job = store.submit(image, 'demo')
+    wait_for(lambda: job.state()['status'] == 'training')
+    store.stop(job.id)
+    wait_for(lambda: not job.alive())
+    state = store.get(job.id).state()
+    assert state['status'] == 'failed'
+    assert state['error'].startswith('stopped from the page')
+    assert store.submit(image, 'demo').id != job.id
+
+
 def test_dead_training_is_reported_failed(fake_store, tmp_path):
     store = fake_store('crash')
     job = store.submit(write_image(tmp_path / 'photo.png'), 'demo')

@@ -20,6 +20,7 @@ import os
 import os.path as osp
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -140,6 +141,9 @@ class Job:
 
     def _last_error(self) -> str:
         """The training's last ``error:`` line, else its last line."""
+        if self.params.get('stopped'):
+            return ('stopped from the page; to continue it, run singan train '
+                    f'{self.image} --work-dir {self.work_dir} --resume')
         try:
             with open(osp.join(self.folder, 'train.log'),
                       errors='replace') as f:
@@ -272,6 +276,27 @@ class JobStore:
             return self._start(upload, preset, seed,
                                name or osp.basename(upload))
 
+    def stop(self, job_id: str) -> Job:
+        """Stop a job's training (its whole process group), freeing a slot.
+
+        Args:
+            job_id (str): The job.
+
+        Returns:
+            Job: The job; its state then reads ``failed`` ("ended without
+            finishing"); ``singan train IMAGE --work-dir WORK --resume``
+            would continue it.
+        """
+        job = self.get(job_id)
+        if job.alive():
+            job.params['stopped'] = time.time()
+            _write_params(job.folder, job.params)
+            try:
+                os.killpg(job.params['pid'], signal.SIGTERM)
+            except ProcessLookupError:
+                pass  # ended meanwhile
+        return job
+
     def _start(self, upload: str, preset: str, seed: int, name: str) -> Job:
         """Make the job's folder and start ``singan train`` in it."""
         job_id = time.strftime('%Y%m%d-%H%M%S-') + secrets.token_hex(3)
@@ -291,8 +316,7 @@ class JobStore:
                 start_new_session=True)
         self._children[job_id] = child
         params.update(pid=child.pid, command=command)
-        atomic_write_bytes(json.dumps(params, indent=1).encode(),
-                           osp.join(folder, 'job.json'))
+        _write_params(folder, params)
         return Job(folder)
 
     def _reap(self) -> None:
@@ -300,6 +324,12 @@ class JobStore:
         for job_id, child in list(self._children.items()):
             if child.poll() is not None:
                 del self._children[job_id]
+
+
+def _write_params(folder: str, params: dict) -> None:
+    """Write ``job.json`` atomically (readers never see half of it)."""
+    atomic_write_bytes(json.dumps(params, indent=1).encode(),
+                       osp.join(folder, 'job.json'))
 
 
 def _child_env() -> dict:

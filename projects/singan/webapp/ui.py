@@ -18,7 +18,7 @@ from ..fileio.image_io import read_image
 from ..presets import DEFAULT_PRESET, PRESETS
 from ..resources import sample_image_dirs
 from . import results
-from .jobs import Job, JobStore
+from .jobs import RUNNING, Job, JobStore
 
 __all__ = ['build_ui', 'theme', 'CSS', 'status_markdown']
 
@@ -141,20 +141,33 @@ class Page:
                 f'Started job `{job.id}`. Training runs on the server; '
                 'this page follows it.')
 
+    def stop(self, job_id):
+        """Stop the shown job's training."""
+        try:
+            job = self.store.get(job_id)
+            if not job.alive():
+                return (f'Job `{job.id}` is not training (it is '
+                        f'{job.state().get("status")}).')
+            self.store.stop(job_id)
+        except USER_ERRORS as err:
+            return _message(err)
+        return f'Stopped job `{job.id}`; its training slot is free.'
+
     def poll(self, job_id, shown):
         """The job's progress; ``gr.skip()`` where nothing changed."""
         keep = [gr.skip()] * 3  # the start-scale sliders
         if not job_id:
             return ('Start a job, or pick one from the list.', None, [],
-                    None, None, None, *keep, '')
+                    None, None, None, *keep, gr.Button(visible=False), '')
         try:
             job = self.store.get(job_id)
         except USER_ERRORS as err:
-            return _message(err), None, [], None, None, None, *keep, ''
+            return (_message(err), None, [], None, None, None, *keep,
+                    gr.Button(visible=False), '')
         state = job.state()
         key = f'{job_id}:{state.get("status")}:{state.get("snapshot")}'
         if key == shown:
-            return status_markdown(job), *([gr.skip()] * 8), key
+            return status_markdown(job), *([gr.skip()] * 9), key
         done = state.get('status') == 'done'
         samples = [(p, f'sample {i}') for i, p in
                    enumerate(state.get('samples') or []) if osp.isfile(p)]
@@ -164,7 +177,8 @@ class Page:
                 _existing(state.get('snapshot')),
                 samples, results.downloads(job) or None, editor,
                 _existing(state.get('gif')),
-                *(_scale_sliders(state) if done else keep), key)
+                *(_scale_sliders(state) if done else keep),
+                gr.Button(visible=state.get('status') in RUNNING), key)
 
     def samples(self, job_id, num, fh, fw, start, seed):
         return self._run(lambda job: results.make_samples(
@@ -265,6 +279,9 @@ def build_ui(store: JobStore) -> gr.Blocks:
                                      choices=page.job_choices(),
                                      elem_id='job')
                 status = gr.Markdown(elem_id='status')
+                stop = gr.Button('Stop this training', size='sm',
+                                 variant='stop', elem_id='stop',
+                                 visible=False)
                 snapshot = gr.Image(label='Latest snapshot (one per scale)',
                                     interactive=False, height=170)
         gr.Markdown('## 3. Results')
@@ -352,7 +369,7 @@ def build_ui(store: JobStore) -> gr.Blocks:
 
         timer = gr.Timer(POLL_SECONDS)
         watched = [status, snapshot, trained, files, editor, animation,
-                   start, inj_start, an_start, shown]
+                   start, inj_start, an_start, stop, shown]
         timer.tick(page.poll, [job_id, shown], watched,
                    concurrency_limit=None, show_progress='hidden')
         job_id.change(page.poll, [job_id, gr.State('')], watched,
@@ -361,6 +378,7 @@ def build_ui(store: JobStore) -> gr.Blocks:
         demo.load(page.on_load, None, job_id, concurrency_limit=None)
         train.click(page.submit, [upload, bundled, preset, seed],
                     [job_id, message], concurrency_limit=None)
+        stop.click(page.stop, job_id, message, concurrency_limit=None)
         make.click(page.samples, [job_id, num, fh, fw, start, sample_seed],
                    [gallery, sample_msg])
         paste.click(page.paste, [job_id, obj, px, py, pw], [editor, inj_msg])
