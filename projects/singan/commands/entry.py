@@ -11,7 +11,6 @@ the parsed arguments. Bad input ends with one ``error: ...`` line and exit
 status 2 (``singan.cli.run_cli``).
 """
 import argparse
-import sys
 from typing import List, Optional
 
 from ..cli import run_cli
