@@ -2,7 +2,7 @@
 
 Sub-commands: ``train`` (``train.py``), the applications ``sample`` ...
 ``animate`` (``apps.py``, shared with ``tools/apps.py``), ``app`` (the
-browser app, ``webapp.py``) and ``configs`` (``listing.py``).
+browser app, ``browser_app.py``) and ``configs`` (``listing.py``).
 """
 from .entry import build_parser, main
 

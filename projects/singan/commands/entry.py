@@ -11,11 +11,10 @@ the parsed arguments. Bad input ends with one ``error: ...`` line and exit
 status 2 (``singan.cli.run_cli``).
 """
 import argparse
-import sys
 from typing import List, Optional
 
 from ..cli import run_cli
-from . import listing, train, webapp
+from . import browser_app, listing, train
 from .app_runner import OOM_FIX
 from .apps import add_app_commands
 
@@ -37,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
         'train', help='train on one photo (then samples, grid, GIF)',
         description='Train SinGAN on one photo.'))
     add_app_commands(sub)
-    webapp.add_arguments(sub.add_parser(
+    browser_app.add_arguments(sub.add_parser(
         'app', add_help=False, help='the browser app (needs the demo '
         'extra)'))
     listing.add_arguments(sub.add_parser(

@@ -212,7 +212,7 @@ def _error_line(err: BaseException) -> str:
 def _print_next(work_dir: str, preset: Preset, results: dict,
                 seconds: float) -> None:
     """Where everything is, and the commands to try next."""
-    run = shlex.quote(work_dir)
+    run = shlex.quote(osp.normpath(work_dir))
     print(f'\nDone in {format_seconds(seconds)}. Work dir: '
           f'{osp.abspath(work_dir)}')
     print(f'  {len(results["samples"])} samples: '
