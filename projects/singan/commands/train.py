@@ -54,22 +54,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         'scaled to the preset\'s finest scale)')
     presets = '; '.join(f'{k}: {p.description}' for k, p in PRESETS.items())
     parser.add_argument('--preset', default=DEFAULT_PRESET,
-                        help=f'training schedule (default {DEFAULT_PRESET}). '
-                        f'{presets}')
+                        metavar='{' + ','.join(PRESETS) + '}',
+                        help=f'training schedule (default {DEFAULT_PRESET}).'
+                        f' {presets}')
     parser.add_argument('--work-dir', help='where checkpoints, snapshots, '
                         'samples and progress.json go (default: '
                         'work_dirs/<image name>)')
-    parser.add_argument('--max-size', type=int, help='long side of the '
-                        'finest scale, in pixels (default: the preset\'s)')
-    parser.add_argument('--iters-per-scale', type=int, help='iterations of '
-                        'every scale (default: the preset\'s)')
+    parser.add_argument('--max-size', type=int, metavar='PX',
+                        help='long side of the finest scale, in pixels '
+                        '(default: the preset\'s)')
+    parser.add_argument('--iters-per-scale', type=int, metavar='N',
+                        help='iterations of every scale (default: the '
+                        'preset\'s)')
     parser.add_argument('--seed', type=int, help='random seed of training '
                         '(default: the preset\'s) and of the samples')
-    parser.add_argument('--num-samples', type=int, default=8,
-                        help='random samples written at the end')
-    parser.add_argument('--resume', nargs='?', const='auto', help='continue '
-                        'the run in the work dir (or from the given '
-                        'checkpoint)')
+    parser.add_argument('--num-samples', type=int, default=8, metavar='N',
+                        help='random samples written at the end (default 8)')
+    parser.add_argument('--resume', nargs='?', const='auto', metavar='CKPT',
+                        help='continue the run in the work dir (or from the '
+                        'given checkpoint)')
     parser.add_argument('--overwrite', action='store_true', help='replace '
                         'the checkpoints of an earlier run in the work dir')
     parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
