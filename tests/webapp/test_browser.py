@@ -35,6 +35,8 @@ require('gradio', 'pip install -r requirements-test.txt')
 require('selenium', 'pip install -r requirements-test.txt')
 
 from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import \
+    StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -145,12 +147,24 @@ def _photo(tmp_path) -> str:
     return path
 
 
-def _click(driver, css: str) -> None:
-    """Click ``css`` in the middle of the view (the layout may still move
-    while Gradio draws, so a pointer click could land on a neighbour)."""
-    element = driver.find_element(By.CSS_SELECTOR, css)
-    driver.execute_script('arguments[0].scrollIntoView({block: "center"});'
-                          'arguments[0].click();', element)
+def _click(driver, css: str, timeout: float = 60) -> None:
+    """Click ``css`` once it is on the page, in the middle of the view.
+
+    Gradio may still be drawing (or redrawing) the page on a loaded
+    machine: the element is waited for, and clicked by script so that a
+    neighbour that is still moving cannot take the click.
+    """
+    def attempt(d) -> bool:
+        found = d.find_elements(By.CSS_SELECTOR, css)
+        if not found:
+            return False
+        try:
+            d.execute_script('arguments[0].scrollIntoView({block: '
+                             '"center"}); arguments[0].click();', found[0])
+        except StaleElementReferenceException:
+            return False
+        return True
+    WebDriverWait(driver, timeout, poll_frequency=0.5).until(attempt)
 
 
 def _text(driver, css: str) -> str:
