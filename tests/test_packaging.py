@@ -1,10 +1,11 @@
 """The sdist and wheel build, and the installed wheel trains by config name.
 
-The ``slow`` tests (about 40 s on 2 cores) build an sdist and a wheel from a
+The ``slow`` tests (about 60 s on 2 cores) build an sdist and a wheel from a
 clean copy of the checkout and a wheel from the unpacked sdist, install the
 first wheel into a fresh venv outside the checkout, train a tiny model there
 through the installed ``singan/.mim/tools/train.py`` and sample with its
-``test.py``. Deselect them with ``-m "not slow"``. The venv gets no copies
+``test.py``, and train a photo with the installed ``singan`` console
+script. Deselect them with ``-m "not slow"``. The venv gets no copies
 of torch and the other dependencies: a ``.pth`` file appends the
 site-packages of the interpreter running the tests, after the venv's own,
 and ``.pth`` files in appended folders are not run, so the checkout's
@@ -192,6 +193,26 @@ def test_installed_wheel_trains_by_config_name(venv, tmp_path):
           '--num-samples', '1', '--cfg-options', f'test_cfg.pkl_data={pkl}',
           *options], cwd=str(tmp_path), env=env)
     assert (tmp_path / 'samples' / 'grid.png').is_file()
+
+
+@pytest.mark.slow
+def test_installed_console_script_trains_a_photo(venv, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
+    env.update(PYTHONHASHSEED='0', OMP_NUM_THREADS='1')
+    script = osp.join(osp.dirname(venv), 'singan')
+    assert osp.isfile(script), 'no console script: see [project.scripts]'
+    shutil.copy(osp.join(ROOT, 'data', 'singan', 'balloons.png'),
+                tmp_path / 'photo.png')
+    proc = _run([script, 'train', 'photo.png', '--preset', 'demo',
+                 '--max-size', '32', '--iters-per-scale', '4',
+                 '--num-samples', '2'], cwd=str(tmp_path), env=env)
+    work_dir = tmp_path / 'work_dirs' / 'photo'
+    progress = json.loads((work_dir / 'progress.json').read_text())
+    assert progress['status'] == 'done', progress
+    for path in progress['samples'] + [progress['grid'], progress['gif']]:
+        assert path.startswith(str(work_dir)) and osp.isfile(path), path
+    assert len(progress['samples']) == 2
+    assert 'singan sample work_dirs/photo' in proc.stdout
 
 
 def test_find_config_by_name_and_path(tmp_path, monkeypatch):

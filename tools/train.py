@@ -7,7 +7,6 @@
 """
 import argparse
 import os
-import os.path as osp
 import sys
 
 import _bootstrap  # noqa: F401
@@ -15,11 +14,8 @@ from mmengine.config import Config
 
 from singan.cli import CfgOptionsAction, run_cli
 from singan.config_keys import apply_path_arguments, merge_cli_options
-from singan.config import prepare_config
-from singan.engine import init_distributed
-from singan.fileio.paths import check_output_dir
 from singan.resources import find_config
-from singan.work_dir import SinGANRunner, check_earlier_run
+from singan.training import default_work_dir, prepare_run, train
 
 
 def parse_args() -> argparse.Namespace:
@@ -63,25 +59,12 @@ def main() -> None:
     cfg = Config.fromfile(find_config(args.config))
     merge_cli_options(cfg, args.cfg_options)
     apply_path_arguments(cfg, args)
-    cfg.launcher = args.launcher
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
-    if args.resume == 'auto':
-        cfg.resume, cfg.load_from = True, None
-    elif args.resume is not None:
-        cfg.resume, cfg.load_from = True, args.resume
-    prepare_config(cfg)
-    check_output_dir(cfg.work_dir, '--work-dir')
-    check_earlier_run(cfg.work_dir, bool(cfg.get('resume')), args.overwrite)
-    init_distributed(cfg.launcher, **cfg.env_cfg.get('dist_cfg', {}))
-    runner = SinGANRunner.from_cfg(cfg)
-    runner.train()
-    runner.publish_config()
+    work_dir = args.work_dir or cfg.get('work_dir', None) or \
+        default_work_dir(args.config)
+    prepare_run(cfg, work_dir, args.resume, args.overwrite, args.launcher)
+    train(cfg)
     print(f'Training finished. Checkpoints, pickle and snapshots are in '
-          f'{osp.abspath(cfg.work_dir)}')
+          f'{os.path.abspath(cfg.work_dir)}')
 
 
 if __name__ == '__main__':

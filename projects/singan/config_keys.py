@@ -42,7 +42,8 @@ _KNOWN = {
 }
 #: Top-level keys read by our tools, beyond the Runner's arguments.
 _TOP_LEVEL = {'checkpoint_format', 'work_dir', 'launcher', 'resume',
-              'load_from', 'custom_imports', 'default_scope'}
+              'load_from', 'custom_imports', 'default_scope',
+              'console_log_level'}
 
 
 def _arguments(obj: Any) -> Set[str]:

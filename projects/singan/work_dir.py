@@ -10,7 +10,9 @@ own timestamped folder first, and to ``WORK_DIR/NAME.py`` only once training
 has finished.
 """
 import glob
+import logging
 import os.path as osp
+from typing import List
 
 from mmengine.dist import master_only
 from mmengine.runner import Runner
@@ -18,7 +20,7 @@ from mmengine.runner import Runner
 from .cli import UserInputError
 from .fileio.atomic import atomic_write_bytes
 
-__all__ = ['check_earlier_run', 'SinGANRunner']
+__all__ = ['check_earlier_run', 'checkpoints', 'SinGANRunner']
 
 
 def check_earlier_run(work_dir: str, resume: bool, overwrite: bool) -> None:
@@ -34,8 +36,7 @@ def check_earlier_run(work_dir: str, resume: bool, overwrite: bool) -> None:
     """
     if resume:
         return
-    found = sorted(glob.glob(osp.join(work_dir, 'iter_*.pth')),
-                   key=_iteration)
+    found = checkpoints(work_dir)
     last = osp.join(work_dir, 'last_checkpoint')
     if not found and not osp.isfile(last):
         return
@@ -53,6 +54,19 @@ def check_earlier_run(work_dir: str, resume: bool, overwrite: bool) -> None:
         'another --work-dir, or pass --overwrite to replace them.')
 
 
+def checkpoints(work_dir: str) -> List[str]:
+    """The ``iter_N.pth`` files of a work dir, by increasing N.
+
+    Args:
+        work_dir (str): The work dir.
+
+    Returns:
+        list[str]: Their paths; empty when there are none.
+    """
+    return sorted(glob.glob(osp.join(glob.escape(work_dir), 'iter_*.pth')),
+                  key=_iteration)
+
+
 def _iteration(path: str) -> int:
     """N of ``iter_N.pth`` (-1 for other names)."""
     digits = osp.basename(path)[5:-4]
@@ -64,8 +78,26 @@ class SinGANRunner(Runner):
 
     The config goes to ``WORK_DIR/TIMESTAMP/NAME.py`` when the Runner is
     built; :meth:`publish_config` copies it to ``WORK_DIR/NAME.py`` (where
-    mmengine puts it) after training has finished.
+    mmengine puts it) after training has finished. A top-level config key
+    ``console_log_level`` (e.g. ``'WARNING'``, set by ``singan train`` when
+    it draws a progress bar) keeps lower log lines off the console; the log
+    file still has them all.
     """
+
+    def build_logger(self, log_level='INFO', log_file=None, **kwargs):
+        """mmengine's logger, its console lines from ``console_log_level``.
+
+        Returns:
+            MMLogger: The logger.
+        """
+        logger = super().build_logger(log_level, log_file, **kwargs)
+        level = self.cfg.get('console_log_level')
+        if level:
+            for handler in logger.handlers:
+                if type(handler) is logging.StreamHandler:  # not the file
+                    handler.setLevel(max(handler.level,
+                                         logging.getLevelName(level)))
+        return logger
 
     def _config_name(self) -> str:
         """The file name mmengine gives the dumped config."""

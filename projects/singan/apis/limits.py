@@ -22,7 +22,7 @@ __all__ = [
     'MemoryLimitError', 'receptive_field', 'smallest_factor',
     'cascade_peak_bytes', 'sr_peak_bytes', 'figure_bytes', 'memory_budget',
     'largest_fitting', 'check_fits', 'format_bytes', 'conv_channels',
-    'block_geometry', 'check_image_fits', 'network_field'
+    'block_geometry', 'check_image_fits', 'capped_size', 'network_field'
 ]
 
 #: float32.
@@ -317,17 +317,17 @@ def check_image_fits(height: int, width: int, min_size: int, max_size: int,
             f'min_size >= {field} (the paper uses 25).')
     if min_size > max_size:
         return  # check_pyramid_settings names it
-    short = min(_capped(height, width, max_size))
+    short = min(capped_size(height, width, max_size))
     if short >= min_size:
         return
     if short >= field:
         fix = f'set min_size <= {short}'
     else:
         need = max_size
-        while min(_capped(height, width, need)) < field:
+        while min(capped_size(height, width, need)) < field:
             need += 1
         fix = f'set max_size >= {need} and min_size={field}'
-    capped = _capped(height, width, max_size)
+    capped = capped_size(height, width, max_size)
     raise ValueError(
         f'The image is {width}x{height} (WxH), smaller than min_size='
         f'{min_size} on its short side' + (
@@ -336,8 +336,17 @@ def check_image_fits(height: int, width: int, min_size: int, max_size: int,
         + f'. Use a larger image or {fix}.')
 
 
-def _capped(height: int, width: int, max_size: int) -> Tuple[int, int]:
-    """``(H, W)`` after capping the long side to ``max_size``."""
+def capped_size(height: int, width: int, max_size: int) -> Tuple[int, int]:
+    """``(H, W)`` after capping the long side to ``max_size``.
+
+    Args:
+        height (int): Image height.
+        width (int): Image width.
+        max_size (int): Cap of the long side.
+
+    Returns:
+        tuple[int, int]: The finest scale's ``(H, W)``.
+    """
     scale = min(max_size / max(height, width), 1.0)
     return tuple(max(1, int(s * scale + 0.5)) for s in (height, width))
 

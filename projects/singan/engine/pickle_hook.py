@@ -9,6 +9,7 @@ from mmengine.model import is_model_wrapper
 
 from ..fileio.atomic import atomic_write_bytes
 from ..registry import HOOKS
+from .progress_file_hook import PICKLE_INFO
 
 __all__ = ['PickleDataHook', 'write_inference_state']
 
@@ -77,6 +78,9 @@ class PickleDataHook(Hook):
         path = osp.join(runner.work_dir, self.output_dir,
                         f'iter_{iteration}.pkl')
         write_inference_state(model.export_inference_state(), path)
+        # the latest pickle, for ProgressFileHook
+        runner.message_hub.update_info(PICKLE_INFO, osp.abspath(path),
+                                       resumed=False)
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         """Write the pickle of the checkpoint being saved."""

@@ -8,6 +8,7 @@ from mmengine.model import is_model_wrapper
 
 from ..fileio.image_io import make_grid, save_image, tensor_to_image
 from ..registry import HOOKS
+from .progress_file_hook import SNAPSHOT_INFO
 
 __all__ = ['SinGANSnapshotHook']
 
@@ -19,7 +20,8 @@ class SinGANSnapshotHook(Hook):
     The grid goes to the Runner's visualizer (``add_image``, so TensorBoard
     or W&B backends show it too) and to ``work_dir/snapshot_dir/scale_N.png``.
     The samples use a random source seeded by the scale, so the training's
-    random state is untouched.
+    random state is untouched. The PNG's path is left on the message hub
+    (``singan_snapshot``) for ``ProgressFileHook``.
 
     Args:
         snapshot_dir (str): Folder under the work dir for the PNGs.
@@ -62,6 +64,8 @@ class SinGANSnapshotHook(Hook):
         path = osp.join(runner.work_dir, self.snapshot_dir,
                         f'scale_{scale}.png')
         save_image(grid, path)
+        runner.message_hub.update_info(SNAPSHOT_INFO, osp.abspath(path),
+                                       resumed=False)
         runner.visualizer.add_image(f'scale_{scale}', grid,
                                     step=runner.iter)
         runner.logger.info(f'Scale {scale} done; snapshot (real | '
