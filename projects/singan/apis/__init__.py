@@ -1,5 +1,6 @@
 """Python API: load a trained SinGAN and use it."""
 from .animation import animate, noise_walk, write_gif, write_mp4
+from .authors_import import authors_config, build_authors_model
 from .figures import captioned_row, to_display
 from .inputs import (RESIZE_MODES, fit_to_size, load_mask, load_reference,
                      training_pyramid)
@@ -12,6 +13,7 @@ from .super_resolution import bicubic_upscale, sr_steps, super_resolve
 
 __all__ = [
     'CheckpointMismatchError', 'find_pickle', 'load_model', 'animate',
+    'authors_config', 'build_authors_model',
     'noise_walk', 'write_gif', 'write_mp4', 'captioned_row', 'to_display',
     'RESIZE_MODES', 'fit_to_size', 'load_mask', 'load_reference',
     'training_pyramid', 'blend', 'dilate_mask', 'edit', 'harmonize',
