@@ -332,3 +332,9 @@ def test_other_kernel_settings_refused(authors_folder, authors_package):
     with pytest.raises(AuthorsModelError,
                        match=r'Gs.pth: scale 1: body.block2.norm .*eps'):
         read_authors_folder(folder, trust_pickled_code=True)
+    G.body.block2.norm.eps = 1e-5
+    trained['Gs'][2].tail[1] = nn.LeakyReLU(0.2)  # no tanh at the end
+    torch.save(trained['Gs'], osp.join(folder, 'Gs.pth'))
+    with pytest.raises(AuthorsModelError,
+                       match=r"scale 2: the layers differ.*'tail.1'"):
+        read_authors_folder(folder, trust_pickled_code=True)

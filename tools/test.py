@@ -38,7 +38,7 @@ from singan.work_dir import SinGANRunner
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description='Sample from a SinGAN')
+    parser = argparse.ArgumentParser(description='Test a SinGAN: samples, reconstruction, metrics')
     parser.add_argument('config', help='config the model was trained with '
                         '(path or name)')
     parser.add_argument('checkpoint', help='checkpoint file')
@@ -86,6 +86,8 @@ def main() -> None:
     budget = memory_budget(device, args.max_memory)
     image = _metrics_image(cfg, args.out)
     check_output_dir(out_dir, '--out-dir' if args.out_dir else '--work-dir')
+    if args.out:
+        check_output_dir(osp.dirname(osp.abspath(args.out)), '--out')
     model = load_model(cfg, args.checkpoint, args.pkl, device=device)
     check_batch_request(model, args.num_samples, budget, '--num-samples')
     rank, world = _dist_info(args.launcher)

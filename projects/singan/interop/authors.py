@@ -51,6 +51,19 @@ _LAYER_ATTRIBUTES = {
 }
 
 
+def _conv_block(path: str) -> Dict[str, str]:
+    """The layers of one of the authors' ``ConvBlock`` at ``path``."""
+    return {path: 'ConvBlock', f'{path}.conv': 'Conv2d',
+            f'{path}.norm': 'BatchNorm2d', f'{path}.LeakyRelu': 'LeakyReLU'}
+
+
+#: The authors' generator (``num_layer=5``), ``path -> class name``.
+_GENERATOR_LAYERS = {
+    **_conv_block('head'), 'body': 'Sequential',
+    **{k: v for i in (1, 2, 3) for k, v in _conv_block(f'body.block{i}').items()},
+    'tail': 'Sequential', 'tail.0': 'Conv2d', 'tail.1': 'Tanh'}
+
+
 class AuthorsModelError(ValueError):
     """A folder of the authors' code that cannot be converted."""
 
@@ -263,6 +276,13 @@ def _generator_tensors(record: Any, scale: int,
             f'{path}: scale {scale} holds {found}, not the authors\' '
             f'{_GENERATOR}.')
     where = f'{path}: scale {scale}'
+    found = _layer_classes(record)
+    if found != _GENERATOR_LAYERS:
+        diff = sorted(set(found.items()) ^ set(_GENERATOR_LAYERS.items()))
+        raise AuthorsModelError(
+            f'{where}: the layers differ from the authors\' generator (5 '
+            f'layers, conv + tanh tail) at {diff[:4]}; only that '
+            'architecture converts.')
     _check_layers(record, where, '')
     return _checked_tensors(record_tensors(record), where)
 
@@ -283,14 +303,25 @@ def _checked_tensors(theirs: Dict[str, Any],
     return checked
 
 
+def _layer_classes(record: LayerRecord, prefix: str = '') -> Dict[str, str]:
+    """``path -> class name`` of every sub-layer of a record."""
+    classes = {}
+    for name, child in (record.state.get('_modules') or {}).items():
+        path = f'{prefix}.{name}' if prefix else name
+        classes[path] = getattr(child, 'class_name', type(child).__name__
+                                ).split('.')[-1]
+        if isinstance(child, LayerRecord):
+            classes.update(_layer_classes(child, path))
+    return classes
+
+
 def _check_layers(record: LayerRecord, where: str, prefix: str) -> None:
     """Every layer computes what ours does (kernel, stride, eps, slope)."""
     for name, want in _LAYER_ATTRIBUTES.get(record.class_name, {}).items():
         value = record.state.get(name, want)
         if isinstance(want, tuple) and isinstance(value, int):
             value = (value, value)
-        if (value != want) if not isinstance(want, float) else \
-                abs(value - want) > 1e-12:
+        if not _same(value, want):
             raise AuthorsModelError(
                 f'{where}: {prefix or "the generator"} '
                 f'({record.class_name.split(".")[-1]}) has {name}={value!r};'
@@ -299,6 +330,14 @@ def _check_layers(record: LayerRecord, where: str, prefix: str) -> None:
         if isinstance(child, LayerRecord):
             _check_layers(child, where,
                           f'{prefix}.{name}' if prefix else name)
+
+
+def _same(value: Any, want: Any) -> bool:
+    """``value == want``; floats to 1e-12, a bool never equal to a number."""
+    if isinstance(want, float):
+        return isinstance(value, (int, float)) and \
+            not isinstance(value, bool) and abs(value - want) <= 1e-12
+    return type(value) is type(want) and value == want
 
 
 def convert_authors_block(theirs: Dict[str, torch.Tensor], tail: str,
