@@ -7,6 +7,8 @@ conv + tanh tail, ``x + y`` cropped) and their reconstruction loop
 (``draw_concat(..., 'rec')`` of ``training.py``), and save it as their
 ``train`` does: ``torch.save`` of the lists Gs, Zs, reals and NoiseAmp.
 """
+import json
+import math
 import os
 import os.path as osp
 import sys
@@ -221,6 +223,18 @@ def test_import_equals_authors_networks(authors_folder, tmp_path,
     assert state['curr_stage'] == len(SIZES) - 1
     assert state['fixed_noises'][0].shape == (1, 1, *SIZES[0])
     assert state['noise_weights'][1] == pytest.approx(0.07)
+    # what the tool says to run next: tools/test.py, metrics included
+    metrics = str(tmp_path / 'metrics.json')
+    run_tool('test.py', osp.join(out, 'tiny_config.py'),
+             osp.join(out, 'tiny.pth'), '--out-dir', str(tmp_path / 's'),
+             '--num-samples', '2', '--out', metrics)
+    with open(metrics) as f:
+        result = json.load(f)
+    real = trained['reals'][-1].clamp(-1, 1)
+    real = ((real + 1) * 127.5).round() / 127.5 - 1  # as in the PNG
+    assert result['recon_rmse'] == pytest.approx(
+        float((model.reconstruct() - real).pow(2).mean().sqrt()), rel=1e-4)
+    assert math.isfinite(result['swd_avg'])
 
 
 def test_critics_fold_bias_into_running_mean(authors_folder):

@@ -66,7 +66,7 @@ class SinGANTestLoop(TestLoop):
                 usable.append(metric)
             else:
                 print_log(f'{type(metric).__name__} left out: it needs '
-                          f'{needed} samples, {total} are drawn (raise '
+                          f'{needed} samples, {total} drawn (raise '
                           '--num-samples).', logger='current',
                           level=logging.WARNING)
         return usable
