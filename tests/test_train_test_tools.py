@@ -1,8 +1,11 @@
 """End to end: tools/train.py then tools/test.py on a tiny schedule."""
+import json
+import math
 import os.path as osp
 import pickle
 
 import numpy as np
+import pytest
 from conftest import run_tool
 
 
@@ -41,3 +44,35 @@ def test_test_tool_accepts_mmagic_key_test_pkl_data(tiny_run, tmp_path):
                     '--cfg-options', f'model.test_pkl_data={tiny_run.pickle}',
                     *tiny_run.options)
     assert osp.isfile(tmp_path / 'sample_00.png'), proc.stdout
+
+
+def test_test_tool_out_writes_metrics_of_runner_test(tiny_run, tmp_path):
+    """--out: the test_evaluator's metrics, the same as tools/evaluate.py's."""
+    out = tmp_path / 'metrics.json'
+    proc = run_tool('test.py', tiny_run.config, tiny_run.checkpoint,
+                    '--out-dir', str(tmp_path / 'samples'), '--num-samples',
+                    '3', '--seed', '5', '--out', str(out), '--cfg-options',
+                    *tiny_run.options)
+    assert 'Metrics: ' in proc.stdout and str(out) in proc.stdout
+    metrics = json.loads(out.read_text())
+    for key in ('swd_avg', 'diversity', 'recon_rmse'):
+        assert math.isfinite(metrics[key]) and metrics[key] > 0, key
+    assert metrics['num_samples'] == 3 and metrics['size'] == [36, 48]
+    assert len(list((tmp_path / 'samples').glob('sample_*.png'))) == 3
+    ref = tmp_path / 'evaluate.json'
+    run_tool('evaluate.py', tiny_run.config, tiny_run.checkpoint,
+             '--num-samples', '3', '--seed', '5', '--out', str(ref),
+             '--cfg-options', *tiny_run.options)
+    expected = json.loads(ref.read_text())
+    for key in ('swd_avg', 'diversity', 'recon_rmse'):
+        assert metrics[key] == pytest.approx(expected[key], rel=1e-6), key
+
+
+def test_test_tool_out_needs_an_evaluator(tiny_run, tmp_path):
+    proc = run_tool('test.py', tiny_run.config, tiny_run.checkpoint,
+                    '--out-dir', str(tmp_path / 'samples'), '--out',
+                    str(tmp_path / 'm.json'), '--cfg-options',
+                    *tiny_run.options, 'test_evaluator=None', check=False)
+    assert proc.returncode == 2
+    assert 'no test_evaluator' in proc.stderr
+    assert not (tmp_path / 'm.json').exists()

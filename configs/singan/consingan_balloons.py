@@ -54,6 +54,12 @@ train_cfg = dict(
 val_cfg = None
 val_dataloader = None
 test_cfg = dict(pkl_data=None)
+# tools/test.py: metrics of the samples against the training image
+test_evaluator = [
+    dict(type='SinGANSWD', seed=0),
+    dict(type='PixelDiversity'),
+    dict(type='ReconstructionRMSE'),
+]
 
 custom_hooks = [
     dict(type='SinGANSnapshotHook', num_samples=4),

@@ -96,9 +96,10 @@ def prepare_config(cfg: Config, check_image: bool = True) -> Config:
     if pkl:
         model.test_pkl_data = pkl
     if not cfg.get('test_dataloader'):
-        # mmengine wants test_cfg only with a test loop; tools/test.py
-        # samples directly, so only the pickle path was needed from it.
+        # mmengine wants test_cfg and test_evaluator only with a test loop;
+        # tools/test.py builds its own Runner (SinGANTestLoop) from them.
         cfg.test_cfg = None
+        cfg.test_evaluator = None
     _ensure_hooks(cfg)
     return cfg
 

@@ -42,6 +42,14 @@ train_cfg = dict(
 val_cfg = None
 val_dataloader = None
 test_cfg = dict(pkl_data=None)
+# tools/test.py (Runner.test(), SinGANTestLoop): these metrics of the
+# --num-samples samples (default 8) and the reconstruction against the
+# training image. Remove (test_evaluator = None) for samples only.
+test_evaluator = [
+    dict(type='SinGANSWD', seed=0),
+    dict(type='PixelDiversity'),
+    dict(type='ReconstructionRMSE'),
+]
 
 custom_hooks = [
     dict(type='SinGANSnapshotHook', num_samples=4),

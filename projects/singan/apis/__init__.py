@@ -1,5 +1,6 @@
 """Python API: load a trained SinGAN and use it."""
 from .animation import animate, noise_walk, write_gif, write_mp4
+from .authors_import import authors_config, build_authors_model
 from .figures import captioned_row, to_display
 from .inferencer import TASKS, SinGANInferencer
 from .inputs import (RESIZE_MODES, fit_to_size, load_mask, load_reference,
@@ -16,6 +17,7 @@ from .super_resolution import bicubic_upscale, sr_steps, super_resolve
 __all__ = [
     'SinGANInferencer', 'TASKS', 'CheckpointMismatchError', 'find_pickle',
     'load_model', 'load_model_and_config', 'stored_config', 'animate',
+    'authors_config', 'build_authors_model',
     'noise_walk', 'write_gif', 'write_mp4', 'captioned_row', 'to_display',
     'RESIZE_MODES', 'fit_to_size', 'load_mask', 'load_reference',
     'training_pyramid', 'reference_from_array', 'mask_from_array',

@@ -31,6 +31,9 @@ class _SampleMetric(BaseMetric):
     """Collects ``(image, gt_img)`` pairs of the data samples."""
 
     image_key = 'fake_img'
+    #: Samples the measure needs (over all ranks); the test loop leaves a
+    #: metric out when fewer are drawn.
+    min_samples = 1
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         """Keep the images of each data sample on the CPU."""
@@ -71,6 +74,7 @@ class PixelDiversity(_SampleMetric):
     """Per-pixel std over samples / std of the image (SinGAN paper)."""
 
     default_prefix = ''
+    min_samples = 2
 
     def compute_metrics(self, results: list) -> dict:
         """``diversity``."""

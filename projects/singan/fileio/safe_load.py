@@ -21,13 +21,13 @@ import os
 import os.path as osp
 import pickle
 import types
-from typing import Any, Union
+from typing import Any, Mapping, Optional, Tuple, Union
 
 import torch
 from mmengine.runner import CheckpointLoader
 
 __all__ = ['UnsafeFileError', 'CheckpointLoadError', 'load_pickle',
-           'load_checkpoint_file', 'check_checkpoint_arrays']
+           'load_checkpoint_file', 'load_torch_file', 'check_checkpoint_arrays']
 
 _DATA_GLOBALS = {
     ('collections', 'OrderedDict'),
@@ -83,13 +83,21 @@ def _history_buffer_getattr(obj: Any, name: str, source: str) -> Any:
 
 
 class _RestrictedUnpickler(pickle.Unpickler):
-    """Unpickler whose ``find_class`` returns only allow-listed objects."""
+    """Unpickler whose ``find_class`` returns only allow-listed objects.
+
+    ``stand_ins`` maps ``(module, name)`` to the object returned instead of
+    importing it (inert records for files that name classes, see
+    ``interop/authors.py``); nothing it names is imported.
+    """
 
     allow_tensors = False
     source = 'the file'
+    stand_ins: Mapping[Tuple[str, str], Any] = {}
 
     def find_class(self, module: str, name: str) -> Any:
         key = (module, name)
+        if key in self.stand_ins:
+            return self.stand_ins[key]
         if key in _DATA_GLOBALS or (self.allow_tensors
                                     and key in _TENSOR_GLOBALS):
             return super().find_class(module, name)
@@ -109,10 +117,13 @@ class _RestrictedUnpickler(pickle.Unpickler):
             'or re-save it as plain tensors and arrays.')
 
 
-def _restricted_module(source: str, allow_tensors: bool) -> types.ModuleType:
+def _restricted_module(source: str, allow_tensors: bool,
+                       stand_ins: Optional[Mapping] = None
+                       ) -> types.ModuleType:
     """A ``pickle``-like module for ``torch.load(pickle_module=...)``."""
     unpickler = type('Unpickler', (_RestrictedUnpickler, ),
-                     dict(source=source, allow_tensors=allow_tensors))
+                     dict(source=source, allow_tensors=allow_tensors,
+                          stand_ins=dict(stand_ins or {})))
     module = types.ModuleType('singan_restricted_pickle')
     module.Unpickler = unpickler
     module.load = lambda f, **kw: unpickler(f, **kw).load()
@@ -175,9 +186,29 @@ def load_checkpoint_file(path: Union[str, os.PathLike],
     Returns:
         Any: The checkpoint, usually a dict.
     """
+    return load_torch_file(path, 'Checkpoint', _CHECKPOINT_FIX, map_location)
+
+
+def load_torch_file(path: Union[str, os.PathLike], what: str, fix: str,
+                    map_location: Any = 'cpu',
+                    stand_ins: Optional[Mapping[Tuple[str, str], Any]] = None
+                    ) -> Any:
+    """``torch.load`` through the restricted unpickler (tensors and data).
+
+    Args:
+        path (str | PathLike): A file written by ``torch.save``.
+        what (str): What the file is, for the messages (``'Checkpoint'``).
+        fix (str): What to do about a missing or unreadable file.
+        map_location: As for ``torch.load``. Defaults to ``'cpu'``.
+        stand_ins (Mapping, optional): ``(module, name) -> object`` returned
+            for those names instead of importing them.
+
+    Returns:
+        Any: The unpickled object.
+    """
     path = os.fspath(path)
-    _check_file(path, 'Checkpoint', _CHECKPOINT_FIX)
-    module = _restricted_module(path, allow_tensors=True)
+    _check_file(path, what, fix)
+    module = _restricted_module(path, True, stand_ins)
     try:
         return torch.load(path, map_location=map_location,
                           pickle_module=module, weights_only=False)
@@ -185,8 +216,8 @@ def load_checkpoint_file(path: Union[str, os.PathLike],
         raise
     except Exception as err:
         raise CheckpointLoadError(
-            f'{path!r} is not a readable PyTorch checkpoint '
-            f'({type(err).__name__}: {err}). {_CHECKPOINT_FIX}') from err
+            f'{path!r} is not a readable PyTorch {what.lower()} '
+            f'({type(err).__name__}: {err}). {fix}') from err
 
 
 def _tensors(tree: Any, prefix: str = ''):
