@@ -49,6 +49,7 @@ test_evaluator = [
     dict(type='SinGANSWD', seed=0),
     dict(type='PixelDiversity'),
     dict(type='ReconstructionRMSE'),
+    dict(type='PatchCopy'),
 ]
 
 custom_hooks = [
