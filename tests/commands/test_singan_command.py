@@ -7,6 +7,7 @@ process with stand-ins for ``singan.webapp``.
 """
 import argparse
 import hashlib
+import io
 import json
 import os
 import os.path as osp
@@ -22,7 +23,8 @@ from conftest import BALLOONS, ROOT
 from PIL import Image
 
 from singan.commands import main
-from singan.commands.progress_bar import format_progress, format_seconds
+from singan.commands.progress_bar import (ProgressBarHook, format_progress,
+                                          format_seconds)
 from singan.engine.progress_file_hook import ProgressFile, ProgressFileHook
 from singan.presets import PRESETS, get_preset
 from singan.resources import find_config
@@ -149,6 +151,18 @@ def test_bad_input_gets_one_error_line(trained, tmp_path, name):
     assert not (tmp_path / 'work_dirs').exists()  # nothing started
 
 
+def test_failure_is_written_for_a_watcher(tmp_path):
+    (tmp_path / 'photo.jpg').write_text('this is a text file\n')
+    (tmp_path / 'job').mkdir()  # as the browser app makes it
+    proc = singan('train', 'photo.jpg', '--work-dir', 'job',
+                  cwd=str(tmp_path), check=False)
+    assert proc.returncode == 2
+    progress = json.loads((tmp_path / 'job' / 'progress.json').read_text())
+    assert progress['status'] == 'failed'
+    assert progress['error'] == proc.stderr.strip().splitlines()[-1]
+    assert 'not an image' in progress['error']
+
+
 # ------------------------------------------------------------ singan app
 def test_app_without_the_demo_extra_names_it(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, 'singan.webapp', None)  # not importable
@@ -231,6 +245,27 @@ def test_progress_hook_writes_by_count_and_by_time(tmp_path):
     progress = json.loads(path.read_text())
     assert progress['num_scales'] == 3  # scales, not the finest index
     assert (progress['iter'], progress['eta_s']) == (7, 12.0)
+
+
+def test_progress_bar_redraws_one_line_and_keeps_scale_lines():
+    from mmengine.logging import MessageHub
+    stream, clock = io.StringIO(), types.SimpleNamespace(now=0.0)
+    hook = ProgressBarHook(stream, min_seconds=1, clock=lambda: clock.now)
+    info = dict(scale=0, num_scales=1, scale_iter=1, iters_per_scale=2,
+                percent=25.0, eta_s=3.0)
+    hub = MessageHub.get_instance('test_progress_bar')
+    runner = types.SimpleNamespace(message_hub=hub, train_loop=types.
+                                   SimpleNamespace(progress=lambda: info))
+    hook.after_train_iter(runner, 0)
+    clock.now = 0.5
+    hook.after_train_iter(runner, 1)  # too soon: not redrawn
+    hub.update_info('singan_snapshot', '/w/snapshots/scale_0.png')
+    hook.after_train_scale(runner, 0)
+    hook.after_train(runner)
+    text = stream.getvalue()
+    assert text.count('scale 0/1 [1/2]') == 1 and '\n' not in text.split(
+        'done')[0]
+    assert 'scale 0/1 done; snapshot: /w/snapshots/scale_0.png\n' in text
 
 
 def test_progress_line_fits_the_terminal():

@@ -102,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
         hooks = [ProgressBarHook()] if _on_terminal() else []
         train(cfg, hooks)
         print(f'Writing {args.num_samples} samples, a grid and an animation '
-              f'to {osp.join(work_dir, "samples")} ...', flush=True)
+              f'to {osp.join(osp.normpath(work_dir), "samples")} ...',
+              flush=True)
         results = write_results(work_dir, args.num_samples,
                                 args.seed or 0)
     except BaseException as err:
