@@ -213,6 +213,14 @@ def test_installed_console_script_trains_a_photo(venv, tmp_path):
         assert path.startswith(str(work_dir)) and osp.isfile(path), path
     assert len(progress['samples']) == 2
     assert 'singan sample work_dirs/photo' in proc.stdout
+    # The installed Inferencer loads that checkpoint without a config (it
+    # reads the one stored in the checkpoint) and samples from it.
+    ckpt = progress['checkpoint']
+    code = ('import sys; from singan.apis import SinGANInferencer; '
+            'out = SinGANInferencer(sys.argv[1])(task="sample", num=2); '
+            'print([p.shape for p in out["predictions"]])')
+    proc = _run([venv, '-c', code, ckpt], cwd=str(tmp_path), env=env)
+    assert proc.stdout.strip().endswith('[(24, 32, 3), (24, 32, 3)]')
 
 
 def test_find_config_by_name_and_path(tmp_path, monkeypatch):
