@@ -16,9 +16,12 @@ import os
 import os.path as osp
 import shutil
 import site
+import socket
 import subprocess
 import sys
 import tarfile
+import time
+import urllib.request
 import zipfile
 from email.parser import Parser
 from types import SimpleNamespace
@@ -221,6 +224,36 @@ def test_installed_console_script_trains_a_photo(venv, tmp_path):
             'print([p.shape for p in out["predictions"]])')
     proc = _run([venv, '-c', code, ckpt], cwd=str(tmp_path), env=env)
     assert proc.stdout.strip().endswith('[(24, 32, 3), (24, 32, 3)]')
+
+
+@pytest.mark.slow
+def test_installed_console_script_serves_the_app(venv, tmp_path):
+    pytest.importorskip('gradio', reason="the demo extra: pip install "
+                        "'.[demo]'")
+    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [osp.join(osp.dirname(venv), 'singan'), 'app', '--port', str(port),
+         '--jobs-dir', str(tmp_path / 'jobs')], cwd=str(tmp_path), env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline, page = time.monotonic() + 240, None
+        while page is None and time.monotonic() < deadline:
+            assert server.poll() is None, server.stderr.read()[-3000:]
+            try:
+                with urllib.request.urlopen(f'http://127.0.0.1:{port}/',
+                                            timeout=5) as response:
+                    page = response.read().decode()
+            except OSError:
+                time.sleep(1)
+        assert page is not None, 'singan app did not answer in 240 s'
+        assert 'SinGAN: one photo, many images' in page
+    finally:
+        server.kill()
+        server.wait()
+        server.stderr.close()
 
 
 def test_find_config_by_name_and_path(tmp_path, monkeypatch):
