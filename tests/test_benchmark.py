@@ -41,3 +41,30 @@ def test_benchmark_rejects_bad_iters():
                     check=False)
     assert proc.returncode == 2
     assert '--iters=0' in proc.stderr + proc.stdout
+
+
+def test_preset_study_trains_evaluates_and_resumes(tmp_path):
+    # Two tiny candidates, one image, 2 samples: every run's metrics, the
+    # table, and a second call that reuses the finished runs.
+    args = ['--images', BALLOONS, '--max-size', '32', '--num-samples', '2',
+            '--sample-seeds', '0', '--out-dir', str(tmp_path),
+            '--candidate', 'a=singan_balloons_fast:train_cfg.iters_per_scale'
+            '=2,train_dataloader.dataset.min_size=18',
+            '--candidate', 'b=singan_balloons:train_cfg.iters_per_scale=2,'
+            'train_dataloader.dataset.min_size=18']
+    proc = run_tool('preset_study.py', *args)
+    runs = json.loads((tmp_path / 'results.json').read_text())['runs']
+    assert [r['candidate'] for r in runs] == ['a', 'b']
+    for run in runs:
+        assert run['train']['wall_s'] > 0
+        assert set(run['metrics']) == {
+            'swd_avg', 'diversity', 'recon_rmse', 'patch_nn_rmse',
+            'patch_copy_fraction'}
+    assert '| balloons | a | 1 |' in proc.stdout
+    again = run_tool('preset_study.py', *args)
+    assert json.loads((tmp_path / 'results.json').read_text())['runs'] == \
+        runs
+    assert again.stdout.splitlines()[-1] == proc.stdout.splitlines()[-1]
+    bad = run_tool('preset_study.py', *args[:-2], '--candidate', 'nope',
+                   check=False)
+    assert bad.returncode == 2 and 'NAME=CONFIG' in bad.stderr
