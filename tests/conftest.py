@@ -1,11 +1,14 @@
 """Shared fixtures: a tiny SinGAN trained once per test session."""
+import argparse
 import os
 import os.path as osp
 import subprocess
 import sys
 from dataclasses import dataclass
+from typing import Sequence
 
 import pytest
+from mmengine.config import Config, DictAction
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TOOLS = osp.join(ROOT, 'tools')
@@ -26,6 +29,25 @@ TINY_OPTIONS = [
     'randomness.seed=0'
 ]
 TINY_CONFIG = osp.join(ROOT, 'configs', 'singan', 'singan_balloons.py')
+
+
+def config_with_options(config: str, options: Sequence[str]) -> Config:
+    """A config file with ``--cfg-options``-style ``KEY=VALUE`` strings.
+
+    Args:
+        config (str): Config path.
+        options (Sequence[str]): ``KEY=VALUE`` strings, parsed as
+            ``tools/train.py`` parses them (mmengine's ``DictAction``).
+
+    Returns:
+        Config: The loaded config with the options merged.
+    """
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    cfg = Config.fromfile(config)
+    cfg.merge_from_dict(
+        parser.parse_args(['--cfg-options', *options]).cfg_options)
+    return cfg
 
 
 def fault_env(fault: str) -> dict:

@@ -1,13 +1,12 @@
 """Applications on a tiny trained SinGAN: Python API and tools/apps.py."""
-import argparse
 import os.path as osp
 
 import cv2
 import numpy as np
 import pytest
 import torch
-from conftest import run_tool, train_tiny
-from mmengine.config import Config, DictAction
+from conftest import config_with_options, run_tool, train_tiny
+from mmengine.config import Config
 
 from singan import apis
 from singan.evaluation import reconstruction_rmse
@@ -16,12 +15,7 @@ from singan.fileio import read_image, save_image
 
 def _cfg(run) -> Config:
     """The tiny run's config with its ``--cfg-options`` applied."""
-    parser = argparse.ArgumentParser()
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    options = parser.parse_args(['--cfg-options', *run.options]).cfg_options
-    cfg = Config.fromfile(run.config)
-    cfg.merge_from_dict(options)
-    return cfg
+    return config_with_options(run.config, run.options)
 
 
 @pytest.fixture(scope='module')

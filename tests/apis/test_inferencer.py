@@ -1,12 +1,11 @@
 """SinGANInferencer and paste_back on the session's tiny model."""
-import argparse
 import os.path as osp
 
 import numpy as np
 import pytest
 import torch
-from conftest import BALLOONS, MMAGIC_FIXTURE, ROOT
-from mmengine.config import Config, DictAction
+from conftest import BALLOONS, MMAGIC_FIXTURE, ROOT, config_with_options
+from mmengine.config import Config
 from PIL import Image
 
 from singan.apis import (CheckpointMismatchError, SinGANInferencer,
@@ -22,12 +21,7 @@ from singan.registry import MODELS
 
 def _cfg(run) -> Config:
     """The tiny run's config with its ``--cfg-options`` applied."""
-    parser = argparse.ArgumentParser()
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    options = parser.parse_args(['--cfg-options', *run.options]).cfg_options
-    cfg = Config.fromfile(run.config)
-    cfg.merge_from_dict(options)
-    return cfg
+    return config_with_options(run.config, run.options)
 
 
 @pytest.fixture(scope='module')

@@ -4,14 +4,13 @@
 global instances (loggers, visualizers, message hubs) afterwards, so runs
 of several tests in one process do not see each other's state.
 """
-import argparse
 import glob
 import json
 import os.path as osp
 
 import cv2
-from conftest import TINY_CONFIG, TINY_OPTIONS
-from mmengine.config import Config, DictAction
+from conftest import TINY_CONFIG, TINY_OPTIONS, config_with_options
+from mmengine.config import Config
 from mmengine.testing import RunnerTestCase
 
 from singan.config import prepare_config
@@ -21,11 +20,7 @@ class TestHooksInRunner(RunnerTestCase):
 
     def tiny_cfg(self, *options: str) -> Config:
         """The tiny schedule (4 scales x 6 iterations) in the test's dir."""
-        cfg = Config.fromfile(TINY_CONFIG)
-        parser = argparse.ArgumentParser()
-        parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-        cfg.merge_from_dict(parser.parse_args(
-            ['--cfg-options', *TINY_OPTIONS, *options]).cfg_options)
+        cfg = config_with_options(TINY_CONFIG, [*TINY_OPTIONS, *options])
         cfg.work_dir = self.temp_dir.name
         prepare_config(cfg)
         return cfg

@@ -1,11 +1,9 @@
 """The train loop, in-process: scales in order, its state, resume, logging."""
-import argparse
 import glob
 import os.path as osp
 
 import torch
-from conftest import TINY_CONFIG, TINY_OPTIONS
-from mmengine.config import Config, DictAction
+from conftest import TINY_CONFIG, TINY_OPTIONS, config_with_options
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
@@ -30,11 +28,7 @@ class _Record(Hook):
 
 def _runner(work_dir: str, *options: str, **cfg_items) -> Runner:
     """A Runner of the tiny schedule (4 scales x 6 iterations)."""
-    cfg = Config.fromfile(TINY_CONFIG)
-    parser = argparse.ArgumentParser()
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    cfg.merge_from_dict(parser.parse_args(
-        ['--cfg-options', *TINY_OPTIONS, *options]).cfg_options)
+    cfg = config_with_options(TINY_CONFIG, [*TINY_OPTIONS, *options])
     cfg.work_dir = work_dir
     cfg.update(cfg_items)
     prepare_config(cfg)
