@@ -18,7 +18,6 @@ import warnings
 import pytest
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from conftest import run_tool
 from mmengine.config import Config

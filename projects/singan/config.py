@@ -7,8 +7,6 @@ from the schedule, maps mmagic's keys, adds the snapshot, invalid-loss and
 pickle hooks when a config lacks them, and checks ``num_scales`` against the
 image, all before any long work starts.
 """
-import copy
-import os.path as osp
 
 from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log

@@ -2,7 +2,6 @@
 import os
 from typing import Dict, List, Optional, Sequence
 
-import numpy as np
 import torch
 from mmengine.logging import print_log
 from torch.utils.data import Dataset
