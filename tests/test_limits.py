@@ -75,7 +75,8 @@ def test_estimate_within_2x_of_measured_peak(tiny_run, kind, num, factor):
     proc = subprocess.run(
         [sys.executable, '-c', _MEASURE, tiny_run.config, tiny_run.checkpoint,
          kind, str(num), str(factor)], capture_output=True, text=True,
-        cwd=ROOT, env=dict(os.environ, OMP_NUM_THREADS='1', **_MALLOC), timeout=300,
+        cwd=ROOT, env=dict(os.environ, OMP_NUM_THREADS='1', **_MALLOC),
+        timeout=300,
         check=True)
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     ratio = result['estimate'] / result['measured']

@@ -106,7 +106,8 @@ def test_patch_copy_known_answers(real):
     crop = real[..., 10:50, 20:90]
     assert patch_copy_stats(crop, real)['patch_nn_rmse'] == pytest.approx(
         0.0, abs=1e-7)
-    noise = torch.rand(2, 3, 40, 40, generator=torch.Generator().manual_seed(0))
+    rng = torch.Generator().manual_seed(0)
+    noise = torch.rand(2, 3, 40, 40, generator=rng)
     far = patch_copy_stats(noise * 2 - 1, real)
     assert far['patch_copy_fraction'] == 0.0 and far['patch_nn_rmse'] > 0.3
     # A constant offset of 0.1 everywhere: every nearest patch of a flat

@@ -2,8 +2,8 @@
 
     python tools/preset_study.py --images data/singan/balloons.png \
         data/singan/stone.png --max-size 128 --train-seeds 0 1 \
-        --candidate fast150=singan_balloons_fast:train_cfg.iters_per_scale=150 \
-        --candidate consingan=consingan_balloons:train_cfg.iters_per_scale=200 \
+      --candidate fast150=singan_balloons_fast:train_cfg.iters_per_scale=150 \
+      --candidate consingan60=consingan_balloons:train_cfg.iters_per_scale=60 \
         --out-dir benchmarks/presets_128
 
 Each candidate is ``NAME=CONFIG[:KEY=VALUE,...]`` (a config name or path,

@@ -38,7 +38,8 @@ from singan.work_dir import SinGANRunner
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description='Test a SinGAN: samples, reconstruction, metrics')
+    parser = argparse.ArgumentParser(
+        description='Test a SinGAN: samples, reconstruction, metrics')
     parser.add_argument('config', help='config the model was trained with '
                         '(path or name)')
     parser.add_argument('checkpoint', help='checkpoint file')
