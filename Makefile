@@ -1,10 +1,11 @@
 # Quick start:   make demo   (train on the bundled balloons.png, write samples)
 #                make test   (run the test suite)
+#                make test-fast (the tests that train nothing)
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: setup demo test clean
+.PHONY: setup demo test test-fast clean
 
 $(VENV)/.installed: requirements.txt requirements-test.txt setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +25,10 @@ demo: setup
 
 test: setup
 	$(PY) -m pytest -q tests
+
+# the inner loop: every test that trains nothing (tests/tiers.py)
+test-fast: setup
+	SINGAN_TEST_TIER=fast $(PY) -m pytest -q tests
 
 clean:
 	rm -rf $(VENV) work_dirs

@@ -18,6 +18,9 @@ MMAGIC_FIXTURE = osp.join(ROOT, 'tests', 'fixtures',
                           'mmagic_singan_balloons_tiny')
 
 sys.path.insert(0, osp.join(ROOT, 'projects'))
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+
+pytest_plugins = ['tiers']
 
 #: A tiny schedule: 48x36 finest scale, 4 scales, 6 iterations each.
 TINY_OPTIONS = [

@@ -583,6 +583,7 @@ def test_image_format_loads_and_trains(format_runs, kind):
     assert osp.isfile(osp.join(work_dir, 'snapshots', 'scale_1.png'))
 
 
+@pytest.mark.trains
 def test_huge_image_is_scaled_down_in_bounded_memory(tmp_path):
     # 8000x6000 smooth gradient: 144 MB decoded, a small PNG on disk.
     rows = np.linspace(0, 255, 6000, dtype=np.float32)[:, None]

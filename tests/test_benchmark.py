@@ -1,6 +1,8 @@
 """Smoke test of tools/benchmark.py on a tiny config (no timing checks)."""
 import json
 
+import pytest
+
 from conftest import BALLOONS, TINY_CONFIG, run_tool
 
 #: 3 scales up to 32x24, 2 iterations of each timed.
@@ -43,6 +45,7 @@ def test_benchmark_rejects_bad_iters():
     assert '--iters=0' in proc.stderr + proc.stdout
 
 
+@pytest.mark.trains
 def test_preset_study_trains_evaluates_and_resumes(tmp_path):
     # Two tiny candidates, one image, 2 samples: every run's metrics, the
     # table, and a second call that reuses the finished runs.
@@ -58,8 +61,12 @@ def test_preset_study_trains_evaluates_and_resumes(tmp_path):
     for run in runs:
         assert run['train']['wall_s'] > 0
         assert set(run['metrics']) == {
-            'swd_avg', 'diversity', 'recon_rmse', 'patch_nn_rmse',
-            'patch_copy_fraction'}
+            'swd_avg', 'swd_coarsest', 'diversity', 'recon_rmse',
+            'patch_nn_rmse', 'patch_copy_fraction'}
+        levels = json.loads((tmp_path / 'runs' / f'balloons_{run["candidate"]}'
+                             '_seed0' / 'metrics_seed0.json').read_text())
+        coarsest = min(int(k[4:]) for k in levels if k[4:].isdigit())
+        assert run['metrics']['swd_coarsest'] == levels[f'swd_{coarsest}']
     assert '| balloons | a | 1 |' in proc.stdout
     again = run_tool('preset_study.py', *args)
     assert json.loads((tmp_path / 'results.json').read_text())['runs'] == \

@@ -2,6 +2,8 @@
 import os.path as osp
 import re
 
+import pytest
+
 from conftest import BALLOONS, ROOT, run_tool
 from singan.fileio.safe_load import load_pickle
 
@@ -18,6 +20,7 @@ TINY = [
 ]
 
 
+@pytest.mark.trains
 def test_tiny_consingan_trains_and_samples_through_the_tools(tmp_path):
     work = str(tmp_path / 'consingan')
     proc = run_tool('train.py', CONFIG, '--work-dir', work, '--cfg-options',

@@ -107,6 +107,7 @@ def test_two_ranks_train_one_model(two_ranks, one_rank):
     assert changed
 
 
+@pytest.mark.trains
 def test_dist_test_samples_per_rank(tmp_path, two_ranks):
     out = str(tmp_path / 'samples')
     _run(['bash', osp.join(TOOLS, 'dist_test.sh'), CONFIG, two_ranks, '2',
@@ -166,6 +167,7 @@ def _wrapper_worker(rank: int, world: int, init_file: str,
     dist.destroy_process_group()
 
 
+@pytest.mark.trains
 def test_wrapper_keeps_ranks_in_step(tmp_path):
     mp.spawn(_wrapper_worker, args=(2, str(tmp_path / 'init'), str(tmp_path)),
              nprocs=2)
@@ -207,6 +209,7 @@ def _concurrent_worker(rank: int, world: int, init_file: str,
     dist.destroy_process_group()
 
 
+@pytest.mark.trains
 def test_concurrent_scales_are_averaged_over_ranks(tmp_path):
     mp.spawn(_concurrent_worker,
              args=(2, str(tmp_path / 'init'), str(tmp_path)), nprocs=2)
@@ -235,6 +238,7 @@ MANY_OPTIONS = [o for o in OPTIONS if 'data_root' not in o
                 and 'num_scales' not in o]
 
 
+@pytest.mark.trains
 def test_train_many_over_two_ranks(tmp_path):
     images = _two_images(tmp_path / 'images')
     work_dir = str(tmp_path / 'many')
@@ -257,6 +261,7 @@ def test_train_many_over_two_ranks(tmp_path):
         assert load_pickle(result['pickle'])['curr_stage'] >= 1
 
 
+@pytest.mark.trains
 def test_train_many_local_processes_report_failures(tmp_path):
     images = _two_images(tmp_path / 'images')
     with open(osp.join(images, 'broken.png'), 'wb') as f:

@@ -53,6 +53,7 @@ def test_consingan_trains_concurrent_scales_at_scaled_rates():
     assert not model.scale_modules('discriminator')[last - 1].training
 
 
+@pytest.mark.trains
 def test_fast_preset_trains_and_samples_through_the_tools(tmp_path):
     options = [o for o in TINY_OPTIONS if 'min_size' not in o]
     options.append('train_dataloader.dataset.min_size=16')

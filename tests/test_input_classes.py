@@ -44,6 +44,7 @@ def _train(work_dir, *options, image=None):
 
 
 # ------------------------------------------------- 4: advice that works
+@pytest.mark.trains
 def test_advice_for_an_elongated_image_trains(tmp_path):
     image = str(tmp_path / 'long.png')
     cv2.imwrite(image, np.random.default_rng(0).integers(
@@ -58,6 +59,7 @@ def test_advice_for_an_elongated_image_trains(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
 
 
+@pytest.mark.trains
 def test_advice_for_a_small_image_trains(tmp_path):
     image = str(tmp_path / 'small.png')
     cv2.imwrite(image, np.random.default_rng(0).integers(
@@ -117,6 +119,7 @@ def _rotated_jpeg(path: str, orientation: int = 6) -> np.ndarray:
     return rgb
 
 
+@pytest.mark.trains
 def test_exif_orientation_applied_everywhere(tmp_path):
     folder = tmp_path / 'my photos'  # a space: --image keeps it
     folder.mkdir()
@@ -193,6 +196,7 @@ def test_misspelt_model_and_loop_arguments_in_a_config_file():
         prepare_config(cfg, check_image=False)
 
 
+@pytest.mark.trains
 def test_moved_key_names_its_new_place():
     proc = run_tool('train.py', TINY_CONFIG, '--cfg-options',
                     'model.iters_per_scale=3', check=False)

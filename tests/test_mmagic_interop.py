@@ -144,6 +144,7 @@ def test_export_round_trip(tmp_path, tiny_run):
                        original.sample(2, generator=rng[1]))
 
 
+@pytest.mark.trains
 def test_mmagic_config_trains_here(tmp_path):
     """mmagic's balloons config (only default_scope changed), tiny schedule."""
     work_dir = str(tmp_path / 'compat')

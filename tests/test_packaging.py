@@ -276,6 +276,7 @@ def test_find_config_lists_close_names():
     assert "'singan_baloons'" in str(info.value)
 
 
+@pytest.mark.trains
 def test_train_tool_names_close_configs():
     proc = run_tool('train.py', 'singan_baloons', check=False)
     assert proc.returncode == 2, proc.stderr

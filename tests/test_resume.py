@@ -129,6 +129,7 @@ def uninterrupted(tmp_path_factory):
         str(tmp_path_factory.mktemp('uninterrupted')), 'singan')
 
 
+@pytest.mark.trains
 def test_kill_mid_scale_then_resume_matches(uninterrupted, tmp_path):
     # Killed while writing the pickle of iteration 12: the last complete
     # checkpoint is iteration 8, in the middle of scale 1 (iterations 7-12).
@@ -140,6 +141,7 @@ def test_kill_mid_scale_then_resume_matches(uninterrupted, tmp_path):
     _assert_same(_result(work_dir), uninterrupted)
 
 
+@pytest.mark.trains
 def test_kill_during_checkpoint_save_keeps_previous(uninterrupted, tmp_path):
     # Killed inside the save of iter_12.pth (temporary file written, not
     # yet renamed): no iter_12.pth exists, iter_8.pth is intact.
@@ -152,6 +154,7 @@ def test_kill_during_checkpoint_save_keeps_previous(uninterrupted, tmp_path):
     _assert_same(_result(work_dir), uninterrupted)
 
 
+@pytest.mark.trains
 def test_kill_after_scale_boundary_twice_then_resume(uninterrupted,
                                                       tmp_path):
     # First kill early in scale 2: the last checkpoint is iteration 12, the
@@ -166,6 +169,7 @@ def test_kill_after_scale_boundary_twice_then_resume(uninterrupted,
     _assert_same(_result(work_dir), uninterrupted)
 
 
+@pytest.mark.trains
 def test_consingan_kill_mid_scale_then_resume_matches(tmp_path):
     # As the first test, for ConSinGAN: its stage optimizers (one Adam over
     # parameter groups per stage) and its growing generator must resume

@@ -36,7 +36,7 @@ from singan.resources import find_config
 
 TOOLS = osp.dirname(osp.abspath(__file__))
 #: Metrics averaged in the table, in its column order.
-COLUMNS = ('swd_avg', 'diversity', 'recon_rmse', 'patch_nn_rmse',
+COLUMNS = ('swd_avg', 'swd_coarsest', 'diversity', 'recon_rmse', 'patch_nn_rmse',
            'patch_copy_fraction')
 
 
@@ -81,6 +81,33 @@ def run_timed(cmd: List[str], log: str) -> Dict:
                 loadavg_after=os.getloadavg())
 
 
+def with_coarsest(metrics: Dict) -> Dict:
+    """Add ``swd_coarsest``: the SWD of the smallest Laplacian level.
+
+    The coarsest level shows layout failures (objects grown into blobs,
+    a broken arch) that the finer levels' texture statistics average away.
+
+    Args:
+        metrics (dict): ``tools/evaluate.py``'s output, with ``swd_<height>``
+            per level.
+
+    Returns:
+        dict: The same metrics with ``swd_coarsest``.
+    """
+    levels = {int(k[4:]): v for k, v in metrics.items()
+              if k.startswith('swd_') and k[4:].isdigit()}
+    return dict(metrics, swd_coarsest=levels[min(levels)])
+
+
+def mean_metrics(work: str, sample_seeds: List[int]) -> Dict:
+    """Means over the sample seeds of one run's metric files."""
+    metrics = []
+    for sample_seed in sample_seeds:
+        with open(osp.join(work, f'metrics_seed{sample_seed}.json')) as f:
+            metrics.append(with_coarsest(json.load(f)))
+    return {k: statistics.mean(m[k] for m in metrics) for k in COLUMNS}
+
+
 def train_and_evaluate(image: str, cand: Dict, seed: int, args) -> Dict:
     """One training run and its metrics for every sample seed."""
     stem = osp.splitext(osp.basename(image))[0]
@@ -89,7 +116,10 @@ def train_and_evaluate(image: str, cand: Dict, seed: int, args) -> Dict:
     done = osp.join(work, 'result.json')
     if osp.isfile(done):
         with open(done) as f:
-            return json.load(f)
+            result = json.load(f)
+        if set(COLUMNS) - set(result['metrics']):  # a run of an older study
+            result['metrics'] = mean_metrics(work, args.sample_seeds)
+        return result
     options = [f'train_dataloader.dataset.data_root={osp.abspath(image)}',
                f'train_dataloader.dataset.max_size={args.max_size}',
                'model.num_scales=None', f'randomness.seed={seed}',
@@ -100,7 +130,6 @@ def train_and_evaluate(image: str, cand: Dict, seed: int, args) -> Dict:
                        '--cfg-options', *options], osp.join(work, 'train.out'))
     with open(osp.join(work, 'last_checkpoint')) as f:
         ckpt = f.read().strip()
-    metrics = []
     for sample_seed in args.sample_seeds:
         out = osp.join(work, f'metrics_seed{sample_seed}.json')
         run_timed([sys.executable, osp.join(TOOLS, 'evaluate.py'),
@@ -109,12 +138,9 @@ def train_and_evaluate(image: str, cand: Dict, seed: int, args) -> Dict:
                    '--swd-seed', str(sample_seed), '--out', out, '--grid',
                    osp.join(work, f'grid_seed{sample_seed}.png'),
                    '--cfg-options', *options], out + '.log')
-        with open(out) as f:
-            metrics.append(json.load(f))
     result = dict(image=stem, candidate=cand['name'], config=cand['config'],
                   options=options, train_seed=seed, train=train,
-                  metrics={k: statistics.mean(m[k] for m in metrics)
-                           for k in COLUMNS})
+                  metrics=mean_metrics(work, args.sample_seeds))
     with open(done, 'w') as f:
         json.dump(result, f, indent=1)
     return result

@@ -9,6 +9,7 @@ import json
 import os.path as osp
 
 import cv2
+import pytest
 from conftest import TINY_CONFIG, TINY_OPTIONS, config_with_options
 from mmengine.config import Config
 from mmengine.testing import RunnerTestCase
@@ -25,6 +26,7 @@ class TestHooksInRunner(RunnerTestCase):
         prepare_config(cfg)
         return cfg
 
+    @pytest.mark.trains
     def test_snapshots_reach_the_visualizer_and_the_png(self):
         # Every finished scale's grid goes to the visualizer's backends
         # (here LocalVisBackend; TensorBoard or W&B the same way) and to
@@ -43,6 +45,7 @@ class TestHooksInRunner(RunnerTestCase):
                              f'scale_{scale}.png')
             assert (cv2.imread(path) == cv2.imread(local)).all()
 
+    @pytest.mark.trains
     def test_progress_file_follows_the_loop(self):
         cfg = self.tiny_cfg()
         cfg.custom_hooks.append(dict(type='ProgressFileHook'))

@@ -3,6 +3,7 @@ import glob
 import os.path as osp
 
 import torch
+import pytest
 from conftest import TINY_CONFIG, TINY_OPTIONS, config_with_options
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
@@ -35,6 +36,7 @@ def _runner(work_dir: str, *options: str, **cfg_items) -> Runner:
     return Runner.from_cfg(cfg)
 
 
+@pytest.mark.trains
 def test_loop_trains_every_scale_once_in_order(tmp_path):
     runner = _runner(str(tmp_path / 'run'))
     record = _Record()
@@ -56,6 +58,7 @@ def test_loop_trains_every_scale_once_in_order(tmp_path):
     assert osp.isfile(str(tmp_path / 'run' / 'snapshots' / 'scale_3.png'))
 
 
+@pytest.mark.trains
 def test_resume_from_a_checkpoint_of_before_the_loop(tmp_path):
     """Checkpoints without ``singan_loop`` resume at the right place."""
     full = _runner(str(tmp_path / 'full'))
@@ -86,6 +89,7 @@ class _FakeClock:
         return self.now
 
 
+@pytest.mark.trains
 def test_slow_iterations_still_get_a_line_a_minute(tmp_path):
     runner = _runner(str(tmp_path / 'run'),
                      'default_hooks.logger.interval=1000')

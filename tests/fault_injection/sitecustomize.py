@@ -11,7 +11,8 @@ writes:
 - ``pause:PATTERN``: such a rename stalls, so the test can kill the process
   in the middle of a save.
 
-Nothing in the package knows about this.
+With ``SINGAN_TEST_TIER=fast`` it also installs ``tier_guard`` (trainings
+exit at once). Nothing in the package knows about this.
 """
 import errno
 import os
@@ -39,3 +40,7 @@ if ':' in _FAULT:
     _kind, _pattern = _FAULT.split(':', 1)
     if _kind in ('enospc', 'pause') and _pattern:
         _install(_kind, _pattern)
+
+if os.environ.get('SINGAN_TEST_TIER') == 'fast':
+    import tier_guard  # this folder is first on sys.path, as PYTHONPATH
+    tier_guard.install()
