@@ -13,6 +13,7 @@ OPTIONS = [
 ]
 
 
+@pytest.mark.trains  # times training iterations
 def test_benchmark_writes_json_and_table(tmp_path):
     out = tmp_path / 'bench.json'
     proc = run_tool('benchmark.py', TINY_CONFIG, '--warmup', '1', '--iters',
