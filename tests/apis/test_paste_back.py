@@ -92,3 +92,28 @@ def test_default_feather_is_the_authors_region_at_the_photo_size():
     for bad in (-1, float('nan'), 'wide'):
         with pytest.raises(ValueError, match='feather'):
             full_size_feather(bad, 7, 5, (10, 10))
+
+
+def test_model_size_blend_with_feather_and_the_cli(tiny_run):
+    from conftest import config_with_options, run_tool
+    from singan.apis import harmonize, load_model
+    from singan.apis.inputs import training_pyramid
+    cfg = config_with_options(tiny_run.config, tiny_run.options)
+    model = load_model(cfg, tiny_run.checkpoint)
+    real = training_pyramid(cfg, model.sizes)[-1]
+    mask = torch.zeros(1, 1, *model.sizes[-1])
+    mask[..., 10:20, 15:30] = 1
+    naive = real.clone()
+    naive[..., 10:20, 15:30] = 1.0  # a white patch pasted
+    result, _, soft = harmonize(model, real, naive, mask, 1, feather=3,
+                                generator=torch.Generator().manual_seed(0))
+    beyond = torch.from_numpy(_distance_to(mask[0, 0].numpy() > 0.5) >= 3)
+    assert torch.equal(result[0][:, beyond], real[0][:, beyond])
+    assert not torch.equal(result, real) and soft.max() == 1
+    proc = run_tool('apps.py', 'harmonize', tiny_run.config,
+                    tiny_run.checkpoint, '--input', BALLOONS, '--mask',
+                    BALLOONS, '--feather', '-1', '--cfg-options',
+                    *tiny_run.options, check=False)
+    assert proc.returncode == 2
+    assert 'error: feather=-1.0 must be a number of pixels >= 0' in \
+        proc.stderr + proc.stdout
