@@ -38,8 +38,8 @@ from .sampling import check_start_scale
 
 __all__ = [
     'REFERENCE_SIZE', 'inject_image', 'dilate_mask', 'feather_mask',
-    'check_feather', 'blend_mask', 'blend', 'harmonize',
-    'edit', 'palette_of', 'quantize_to_palette', 'paint_to_image'
+    'check_feather', 'blend_mask', 'blend', 'harmonize', 'edit', 'palette_of',
+    'quantize_to_palette', 'paint_to_image'
 ]
 
 #: Long side of the authors' images, to which their mask radii refer.

@@ -1,4 +1,4 @@
-"""Results at the user's full resolution: the model's colours, the photo's detail.
+"""Results at full resolution: the model's colours, the photo's detail.
 
 A SinGAN works at the size it was trained at (a long side of 128 px for the
 demo preset, 250 px in the paper), while a user's photo is often ten times
@@ -108,8 +108,8 @@ def low_frequencies(image: np.ndarray, size: Sequence[int]) -> np.ndarray:
     return to_full_resolution(tensor, image.shape[:2])
 
 
-def full_size_feather(feather: Optional[float], radius: float,
-                      sigma: float, size: Sequence[int]) -> float:
+def full_size_feather(feather: Optional[float], radius: float, sigma: float,
+                      size: Sequence[int]) -> float:
     """The feather width in pixels of a photo of ``size``.
 
     Args:

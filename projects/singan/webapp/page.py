@@ -99,7 +99,8 @@ def _duration(seconds: float) -> str:
 
 def _message(err: BaseException) -> str:
     """A user error as the page's message (no ``error:`` prefix)."""
-    return '⚠️ ' + hide_paths(format_user_error(err).removeprefix('error: '))
+    text = format_user_error(err).removeprefix('error: ')
+    return '⚠️ ' + hide_paths(text)
 
 
 class Page:
