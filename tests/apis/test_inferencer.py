@@ -1,6 +1,7 @@
 """SinGANInferencer and paste_back on the session's tiny model."""
 import os.path as osp
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -9,7 +10,9 @@ from mmengine.config import Config
 from PIL import Image
 
 from singan.apis import (CheckpointMismatchError, SinGANInferencer,
-                         dilate_mask, load_model, paste_back, random_samples)
+                         load_model, random_samples)
+from singan.apis.manipulations import feather_mask
+from singan.apis.paste_back import detail_ratio
 from singan.cli import UserInputError
 from singan.config import prepare_config
 from singan.datasets import SinGANDataset
@@ -103,31 +106,32 @@ def test_harmonize_keeps_pixels_outside_the_mask_bit_exact(inferencer,
                                                             photo):
     image, mask = photo
     result = inferencer.harmonize(image, mask)['predictions'][0]
-    # the soft mask at full size: radius 7 and sigma 5 of a 250 px image
-    scale = max(image.shape[:2]) / 250
-    soft = dilate_mask(torch.from_numpy(mask / 255.0)[None, None],
-                       7 * scale, 5 * scale)[0, 0].numpy()
+    # the default feather: radius 7 + 2 * sigma 5 of a 250 px image
+    feather = 17 * max(image.shape[:2]) / 250
+    soft = feather_mask(torch.from_numpy(mask / 255.0)[None, None],
+                        feather)[0, 0].numpy()
     outside = soft == 0
     assert outside.mean() > 0.5
     assert np.array_equal(result[outside], image[outside])
     assert (result[~outside] != image[~outside]).any()
 
 
-def test_paste_back_composites_inside_the_mask_only():
-    rng = np.random.default_rng(0)
-    full = rng.integers(0, 256, (90, 120, 3), dtype=np.uint8)
-    output = torch.rand(1, 3, 30, 40) * 2 - 1
-    mask = np.zeros((90, 120), np.float32)
-    mask[30:60, 40:80] = 1
-    out = paste_back(full, output, mask, radius=3, sigma=1)
-    assert out.shape == full.shape and out.dtype == np.uint8
-    soft = dilate_mask(torch.from_numpy(mask)[None, None], 3, 1)[0, 0]
-    outside = soft.numpy() == 0
-    assert np.array_equal(out[outside], full[outside])
-    up = torch.nn.functional.interpolate(output, (90, 120), mode='bicubic')
-    inside = np.round((up.clamp(-1, 1)[0].permute(1, 2, 0).numpy() + 1) *
-                      127.5)[40:50, 50:70]
-    assert np.abs(out[40:50, 50:70] - inside).max() <= 1
+def test_full_size_edits_keep_the_photo_detail_and_the_feather(
+        inferencer, photo):
+    image, mask = photo
+    for task in ('harmonize', 'edit'):
+        result = inferencer(image, task=task, mask=mask, start_scale=1,
+                            feather=6)['predictions'][0]
+        distance = cv2.distanceTransform((mask == 0).astype(np.uint8),
+                                         cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+        changed = (result != image).any(axis=-1)
+        assert int(changed[distance > 6].sum()) == 0
+        assert changed[mask > 0].any()
+        ratio = detail_ratio(result, image, mask / 255.0,
+                             inferencer.model.sizes[-1])
+        assert ratio > 0.7, (task, ratio)
+    with pytest.raises(ValueError, match='feather=-2'):
+        inferencer.harmonize(image, mask, feather=-2)
 
 
 def test_mask_of_another_size(inferencer, photo):

@@ -1,19 +1,25 @@
 """``singan app`` in a real headless Chromium: upload, train, see samples.
 
 Starts ``python -m singan app`` on a free loopback port with a tiny
-schedule (``--test-schedule 40:4``), drives Debian's ``chromium`` through
-``chromium-driver`` and selenium, uploads a 60x40 photo, trains it, waits
-for the training's samples in the gallery and saves a screenshot (always
-to the test's tmp dir; also to ``docs/images/app.png`` with
-``SINGAN_UPDATE_SCREENSHOT=1``). Every wait is bounded; the server and its
-training are killed at the end.
+schedule (``--test-schedule 40:6``, ``--max-jobs 1``), drives Debian's
+``chromium`` through ``chromium-driver`` and selenium: Train without a
+photo and with a refused one (each says why, starts nothing), then a
+60x40 photo. The training is held (SIGSTOP) and run in bursts while the
+page shows its percent and ETA move, is reloaded, and is opened in a second
+tab (``?job=ID``) that gets the busy message for one more training; then
+it finishes, its samples show, more are made, the screenshot is saved
+(always to the test's tmp dir; also to ``docs/images/app.png`` with
+``SINGAN_UPDATE_SCREENSHOT=1``) and the checkpoint is downloaded. Every
+wait is bounded; the server and its training are killed at the end.
 
 Needs ``.ci/install_browser.sh`` (chromium, chromium-driver) and
 ``requirements-test.txt`` (gradio, selenium): in CI (``CI=true``) a missing
 piece fails the test, elsewhere it skips with the reason.
 """
+import json
 import os
 import os.path as osp
+import re
 import shutil
 import signal
 import socket
@@ -92,7 +98,7 @@ def app_server(tmp_path):
         server = subprocess.Popen(
             [sys.executable, '-m', 'singan', 'app', '--port', str(port),
              '--jobs-dir', str(jobs), '--max-jobs', '1',
-             '--test-schedule', '40:4'], cwd=str(tmp_path), env=env,
+             '--test-schedule', '40:6'], cwd=str(tmp_path), env=env,
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     url = f'http://127.0.0.1:{port}/'
     try:
@@ -180,25 +186,88 @@ def _loaded_images(driver, css: str) -> int:
         f'{css} img')
 
 
+def _progress(driver) -> str:
+    """The status line while training ('' before and after)."""
+    status = _text(driver, '#status')
+    return status if re.search(r'\d+%', status) and 'left' in status else ''
+
+
+def _step_training(driver, pid: int, seen: list, wanted: int = 2) -> None:
+    """Run the (stopped) training in short bursts until the page has shown
+    ``wanted`` different progress lines with an ETA, or it is done.
+
+    The training is stopped between bursts (SIGSTOP of its process group),
+    so the page is looked at in the middle of training on a fast machine
+    as on a loaded one; a burst that changed nothing is made longer.
+    """
+    burst, end = 0.5, time.monotonic() + 600
+    while len(set(seen)) < wanted and time.monotonic() < end:
+        os.killpg(pid, signal.SIGCONT)
+        time.sleep(burst)
+        os.killpg(pid, signal.SIGSTOP)
+        before = len(set(seen))
+        time.sleep(2.5)  # more than one poll of the page (2 s)
+        if 'done' in _text(driver, '#status'):
+            break
+        if _progress(driver):
+            seen.append(_progress(driver))
+        if len(set(seen)) == before:
+            burst = min(2 * burst, 4.0)
+
+
+def _upload(driver, path: str, timeout: float = 60) -> None:
+    """Give the upload box ``path`` (after clearing a file it shows)."""
+    wait = WebDriverWait(driver, timeout, poll_frequency=0.5)
+    clear = driver.find_elements(By.CSS_SELECTOR,
+                                 '#upload button[aria-label="Clear"]')
+    if clear:
+        driver.execute_script('arguments[0].click();', clear[0])
+    wait.until(lambda d: d.find_elements(
+        By.CSS_SELECTOR, '#upload input[type=file]'))[0].send_keys(path)
+    wait.until(lambda d: osp.basename(path).split('.')[0]
+               in _text(d, '#upload'))
+
+
+def _wait_message(driver, *words: str, timeout: float = 120) -> str:
+    """The ``#message`` once it holds one of ``words``."""
+    WebDriverWait(driver, timeout, poll_frequency=0.5).until(
+        lambda d: any(w in _text(d, '#message') for w in words))
+    return _text(driver, '#message')
+
+
 def test_upload_train_and_see_samples(browser, app_server, tmp_path):
     url, jobs = app_server
     browser.get(url)
-    wait = WebDriverWait(browser, 60, poll_frequency=0.5)
-    upload = wait.until(lambda d: d.find_element(
-        By.CSS_SELECTOR, '#upload input[type=file]'))
-    upload.send_keys(_photo(tmp_path))
-    wait.until(lambda d: 'balloons_60x40' in _text(d, '#upload'))
+    # Train before any photo: it says so and starts nothing
     _click(browser, '#train')
-    wait.until(lambda d: 'Started job' in _text(d, '#message')
-               or 'busy' in _text(d, '#message')
-               or '⚠' in _text(d, '#message'))
-    assert 'Started job' in _text(browser, '#message'), \
-        _text(browser, '#message')
-    wait.until(lambda d: '?job=' in d.current_url)
-    job_id = browser.current_url.split('?job=')[1]
-    assert (jobs / job_id / 'job.json').is_file()
+    said = _wait_message(browser, 'Nothing was started')
+    assert 'no photo to train on' in said and not list(jobs.glob('*'))
+    # a file that is no image: refused at once, and by Train, with why
+    notes = tmp_path / 'notes.png'
+    notes.write_text('these are not pixels')
+    _upload(browser, str(notes))
+    said = _wait_message(browser, 'not an image')
+    assert 'notes.png is not an image this app can read' in said
+    assert '/tmp' not in said and str(tmp_path) not in said
+    _click(browser, '#train')
+    said = _wait_message(browser, 'Nothing was started.')
+    assert 'notes.png is not an image' in said and not list(jobs.glob('*'))
 
-    # tiny schedule: about 10 s of training; minutes on a loaded CPU
+    _upload(browser, _photo(tmp_path))
+    _wait_message(browser, '✅')
+    _click(browser, '#train')
+    said = _wait_message(browser, 'Started job', 'busy', '⚠')
+    assert 'Started job' in said, said
+    WebDriverWait(browser, 60).until(lambda d: '?job=' in d.current_url)
+    job_id = browser.current_url.split('?job=')[1]
+    pid = json.loads((jobs / job_id / 'job.json').read_text())['pid']
+    os.killpg(pid, signal.SIGSTOP)  # held between the checks below
+    try:
+        _mid_training_checks(browser, url, job_id, pid, tmp_path)
+    finally:
+        os.killpg(pid, signal.SIGCONT)
+
+    # tiny schedule: seconds of training; minutes on a loaded CPU
     WebDriverWait(browser, 420, poll_frequency=1).until(
         lambda d: _loaded_images(d, '#trained-samples') >= 1
         or 'failed' in _text(d, '#status'))
@@ -217,12 +286,59 @@ def test_upload_train_and_see_samples(browser, app_server, tmp_path):
     if os.environ.get('SINGAN_UPDATE_SCREENSHOT') == '1':
         os.makedirs(osp.dirname(SCREENSHOT), exist_ok=True)
         shutil.copyfile(path, SCREENSHOT)
+    _download_checkpoint(browser, tmp_path)
 
     # a reload (or a second tab) with the link shows the same job
     browser.get(f'{url}?job={job_id}')
     WebDriverWait(browser, 60, poll_frequency=0.5).until(
         lambda d: job_id in _text(d, '#status')
         and _loaded_images(d, '#trained-samples') >= 1)
+
+
+def _mid_training_checks(browser, url, job_id, pid, tmp_path) -> None:
+    """With the training held: progress and ETA update, a reload and a
+    second tab show the job, and one more training is refused as busy."""
+    seen = []
+    _step_training(browser, pid, seen)
+    assert len(set(seen)) >= 2, seen  # the percent (and ETA) moved
+    last = seen[-1]
+    browser.refresh()  # mid-training: the same job, where it was
+    WebDriverWait(browser, 60, poll_frequency=0.5).until(
+        lambda d: _progress(d) == last)
+    assert job_id in browser.current_url
+    first = browser.current_window_handle
+    browser.switch_to.new_window('tab')
+    try:
+        browser.get(f'{url}?job={job_id}')
+        WebDriverWait(browser, 60, poll_frequency=0.5).until(
+            lambda d: job_id in _text(d, '#status') and _progress(d) == last)
+        _upload(browser, _photo(tmp_path))  # beyond --max-jobs 1
+        _wait_message(browser, '✅')
+        _click(browser, '#train')
+        said = _wait_message(browser, 'busy', 'Started job')
+        assert 'busy: 1 job training (at most 1 at a time)' in said, said
+        assert job_id in said and 'Nothing was started' in said
+    finally:
+        browser.close()
+        browser.switch_to.window(first)
+
+
+def _download_checkpoint(browser, tmp_path) -> None:
+    """The Download tab links the checkpoint; it loads with torch."""
+    import torch
+    tabs = browser.find_elements(By.CSS_SELECTOR, 'button[role=tab]')
+    tab = [t for t in tabs if t.text.strip() == 'Download']
+    assert tab, [t.text for t in tabs]
+    browser.execute_script('arguments[0].click();', tab[0])
+    links = WebDriverWait(browser, 60, poll_frequency=0.5).until(
+        lambda d: [a.get_attribute('href') for a in d.find_elements(
+            By.CSS_SELECTOR, 'a[download]')
+            if '.pth' in (a.get_attribute('href') or '')])
+    path = tmp_path / 'downloaded.pth'
+    with urllib.request.urlopen(links[0], timeout=60) as answer:
+        path.write_bytes(answer.read())
+    state = torch.load(str(path), map_location='cpu', weights_only=False)
+    assert 'state_dict' in state
 
 
 def _train_log(jobs, job_id: str) -> str:

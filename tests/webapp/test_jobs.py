@@ -92,8 +92,9 @@ def test_not_an_image_is_refused_before_training(fake_store, tmp_path):
     store = fake_store()
     text = tmp_path / 'notes.png'
     text.write_text('these are not pixels')
-    with pytest.raises(UploadError, match='notes.png is not an image'):
+    with pytest.raises(UploadError, match='notes.png is not an image') as err:
         store.submit(str(text), 'demo')
+    assert str(tmp_path) not in str(err.value)  # the user's name, no path
     assert store.jobs() == []  # nothing was started
 
 
@@ -166,6 +167,7 @@ def test_stop_frees_the_slot(fake_store, tmp_path):
     state = store.get(job.id).state()
     assert state['status'] == 'failed'
     assert state['error'].startswith('stopped from the page')
+    assert store.root not in state['error']  # shown in the page
     assert store.submit(image, 'demo').id != job.id
 
 
@@ -190,7 +192,39 @@ def test_done_job_frees_its_slot(fake_store, tmp_path):
 
 def test_unknown_job_is_a_clear_error(fake_store):
     store = fake_store()
-    with pytest.raises(ValueError, match="No job 'nope' in"):
+    with pytest.raises(ValueError, match="No job 'nope' on this server"
+                       ) as err:
         store.get('nope')
+    assert store.root not in str(err.value)
     with pytest.raises(ValueError, match="No job '../etc'"):
         store.get('../etc')
+
+
+def test_page_says_why_and_starts_nothing(fake_store, tmp_path):
+    from singan.webapp.page import NO_PHOTO, Page, hide_paths
+    store = fake_store('train', max_jobs=1)
+    page = Page(store)
+    # nothing uploaded, no bundled image chosen: nothing starts
+    assert page.submit(None, None, 'demo', 0)[1] == NO_PHOTO
+    # a refused upload: the page says what and why, without the path,
+    # and Train starts nothing even with a bundled image chosen as well
+    bad = tmp_path / 'upload_dir' / 'notes.png'
+    bad.parent.mkdir()
+    bad.write_text('these are not pixels')
+    checked, _ = page.check_photo(str(bad), 'demo')
+    assert 'notes.png is not an image this app can read' in checked
+    assert 'nothing was started' in checked
+    _, said = page.submit(str(bad), 'balloons.png', 'demo', 0)
+    assert 'notes.png is not an image' in said
+    assert 'Nothing was started' in said
+    for text in (checked, said):
+        assert str(tmp_path) not in text and '/notes.png' not in text
+    assert store.jobs() == []
+    # an accepted one says its size and trains
+    good = write_image(tmp_path / 'photo.png')
+    assert page.check_photo(good, 'demo')[0].startswith(
+        '✅ photo.png: 40x30 px')
+    _, said = page.submit(good, None, 'demo', 0)
+    assert said.startswith('Started job') and len(store.jobs()) == 1
+    assert hide_paths("'/tmp/gradio/ab12/photo.jpg' at http://h/p") == \
+        "'photo.jpg' at http://h/p"

@@ -28,8 +28,8 @@ from .animation import animate, write_gif
 from .figures import MIN_HEIGHT, captioned_row
 from .inputs import image_to_tensor, training_pyramid
 from .loading import load_model_and_config
-from .manipulations import REFERENCE_SIZE, edit, harmonize, paint_to_image
-from .paste_back import paste_back
+from .manipulations import edit, harmonize, paint_to_image
+from .paste_back import full_size_feather, paste_back
 from .sampling import (check_factors, check_start_scale, inject_at_scale,
                        parse_factors, random_samples, reconstruct)
 from .super_resolution import bicubic_upscale, sr_steps, super_resolve
@@ -241,7 +241,8 @@ class SinGANInferencer:
                   start_scale: Optional[int] = None, radius: float = 7,
                   sigma: float = 5, resize: str = 'none',
                   seed: Optional[int] = 0, return_vis: bool = False,
-                  pred_out_dir: str = '') -> dict:
+                  pred_out_dir: str = '',
+                  feather: Optional[float] = None) -> dict:
         """Blend a pasted object into the photo's style, at full resolution.
 
         Args:
@@ -259,20 +260,25 @@ class SinGANInferencer:
             seed (int, optional): Noise seed; ``None``: torch's global RNG.
             return_vis (bool): See :meth:`__call__`.
             pred_out_dir (str): ``harmonized.png`` goes there.
+            feather (float, optional): Width in pixels of the photo of the
+                band around the mask where the result fades into the photo;
+                no pixel farther from the mask changes. ``None``: ``radius +
+                2 * sigma`` at the photo's size (:func:`full_size_feather`).
 
         Returns:
             dict: See :meth:`postprocess`; one prediction of the photo's
-            size, equal to it outside the dilated mask.
+            size, with the photo's own fine detail (:func:`paste_back`),
+            equal to it farther than ``feather`` from the mask.
         """
         return self._masked(harmonize, 'harmonized', inputs, mask,
                             start_scale, radius, sigma, resize, seed,
-                            return_vis, pred_out_dir)
+                            return_vis, pred_out_dir, feather)
 
     def edit(self, inputs: ImageInput, mask: ImageInput,
              start_scale: Optional[int] = None, radius: float = 20,
              sigma: float = 5, resize: str = 'none',
              seed: Optional[int] = 0, return_vis: bool = False,
-             pred_out_dir: str = '') -> dict:
+             pred_out_dir: str = '', feather: Optional[float] = None) -> dict:
         """Make an edited region look natural, at full resolution.
 
         Args:
@@ -286,20 +292,22 @@ class SinGANInferencer:
             seed (int, optional): See :meth:`harmonize`.
             return_vis (bool): See :meth:`__call__`.
             pred_out_dir (str): ``edited.png`` goes there.
+            feather (float, optional): See :meth:`harmonize`.
 
         Returns:
             dict: See :meth:`harmonize`.
         """
         return self._masked(edit, 'edited', inputs, mask, start_scale,
                             radius, sigma, resize, seed, return_vis,
-                            pred_out_dir)
+                            pred_out_dir, feather)
 
     def paint(self, inputs: ImageInput, mask: Optional[ImageInput] = None,
               start_scale: Optional[int] = None,
               num_colors: Optional[int] = None, radius: float = 7,
               sigma: float = 5, resize: str = 'none',
               seed: Optional[int] = 0, return_vis: bool = False,
-              pred_out_dir: str = '') -> dict:
+              pred_out_dir: str = '',
+              feather: Optional[float] = None) -> dict:
         """Turn a painting into an image in the training image's style.
 
         Args:
@@ -318,10 +326,13 @@ class SinGANInferencer:
             seed (int, optional): See :meth:`harmonize`.
             return_vis (bool): See :meth:`__call__`.
             pred_out_dir (str): ``paint2image.png`` goes there.
+            feather (float, optional): Fade around ``mask``, see
+                :meth:`harmonize`.
 
         Returns:
             dict: See :meth:`postprocess`; one prediction of the painting's
-            size.
+            size: the model's output upsampled (a painting has no fine
+            detail to keep), inside the feathered ``mask`` only if given.
         """
         data = self.preprocess(inputs, mask, resize, 'painting')
         n = self._start_scale(start_scale, lowest=1)
@@ -330,7 +341,9 @@ class SinGANInferencer:
         result, injected = paint_to_image(self.model, data['image'], n, real,
                                           num_colors, self._generator(seed))
         full = paste_back(data['full'], result, data['full_mask'],
-                          *self._pixels((radius, sigma), data['full']))
+                          full_size_feather(feather, radius, sigma,
+                                            data['full'].shape[:2]),
+                          detail='none')
         shown = [('painting', data['full'])]
         if num_colors is not None:
             shown.append((f'quantized, k={num_colors}', injected))
@@ -490,30 +503,27 @@ class SinGANInferencer:
 
     # ----------------------------------------------------------- helpers
     def _masked(self, function, stem, inputs, mask, start_scale, radius,
-                sigma, resize, seed, return_vis, pred_out_dir) -> dict:
+                sigma, resize, seed, return_vis, pred_out_dir,
+                feather=None) -> dict:
         """Harmonize or edit at the model's size, paste back at full."""
         for key, value in (('radius', radius), ('sigma', sigma)):
             if not (value >= 0 and math.isfinite(value)):
                 raise ValueError(f'{key}={value} must be a number >= 0 '
                                  '(pixels of a 250 px image).')
         data = self.preprocess(inputs, mask, resize)
+        width = full_size_feather(feather, radius, sigma,
+                                  data['full'].shape[:2])
         n = self._start_scale(start_scale, lowest=1)
         # the model's own blend is redone at full size by paste_back
         _, raw, _ = function(self.model, data['image'], data['image'],
                              data['mask'], n, radius, sigma,
                              self._generator(seed))
-        full = paste_back(data['full'], raw, data['full_mask'],
-                          *self._pixels((radius, sigma), data['full']))
+        full = paste_back(data['full'], raw, data['full_mask'], width)
         vis = self.visualize(
             [('input', data['full']), ('mask', _mask_picture(data))],
             [(f'{stem}, scale {n}', full)], return_vis)
         return self.postprocess([full], vis, pred_out_dir, stem,
                                 dict(start_scale=n))
-
-    @staticmethod
-    def _pixels(lengths: Sequence[float], image: np.ndarray) -> List[float]:
-        """Lengths in the authors' pixels (250 px image) at ``image``'s."""
-        return [v * max(image.shape[:2]) / REFERENCE_SIZE for v in lengths]
 
     def _factors(self, factors, size) -> Tuple[float, float]:
         """``(height, width)`` factors from ``factors`` or ``size``."""

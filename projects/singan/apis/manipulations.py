@@ -9,7 +9,9 @@ given image instead of from noise. Steps follow the authors' scripts
    ``n`` (so it looks like an output of the scale below);
 2. scales ``n..N`` run on it with fresh noise;
 3. harmonization and editing keep the result inside the dilated, blurred
-   mask and the original image outside it.
+   mask and the original image outside it; with ``feather`` instead, inside
+   the mask and a band of ``feather`` pixels around it that fades to 0
+   (:func:`feather_mask`), so nothing farther from the mask changes.
 
 Note:
     - The authors dilate by a disk of radius 7 (harmonization) or 20
@@ -21,6 +23,7 @@ Note:
       train here, we only map the painting to the k-means palette of the
       training image at scale ``n``.
 """
+import math
 from typing import Optional, Tuple
 
 import cv2
@@ -34,8 +37,9 @@ from ..ops.pyramid import resize_image
 from .sampling import check_start_scale
 
 __all__ = [
-    'REFERENCE_SIZE', 'inject_image', 'dilate_mask', 'blend', 'harmonize',
-    'edit', 'palette_of', 'quantize_to_palette', 'paint_to_image'
+    'REFERENCE_SIZE', 'inject_image', 'dilate_mask', 'feather_mask',
+    'check_feather', 'blend_mask', 'blend', 'harmonize', 'edit', 'palette_of',
+    'quantize_to_palette', 'paint_to_image'
 ]
 
 #: Long side of the authors' images, to which their mask radii refer.
@@ -96,6 +100,76 @@ def dilate_mask(mask: torch.Tensor, radius: float,
     return torch.from_numpy(soft)[None, None].to(mask.device)
 
 
+def feather_mask(mask: torch.Tensor, feather: float) -> torch.Tensor:
+    """1 on the mask, fading to exactly 0 at ``feather`` pixels from it.
+
+    ``soft = smoothstep(1 - d / feather)`` with ``d`` the Euclidean distance
+    of a pixel to the nearest mask pixel, so the soft mask is 0 wherever
+    ``d >= feather``: a blend with it changes no pixel farther than
+    ``feather`` from the mask (unlike :func:`dilate_mask`, whose Gaussian
+    reaches ``radius + 4 sigma``).
+
+    Args:
+        mask (torch.Tensor): ``(1, 1, H, W)`` of 0 and 1 (above 0.5: in).
+        feather (float): Width of the fade, in pixels; 0: the mask itself.
+
+    Returns:
+        torch.Tensor: ``(1, 1, H, W)`` float32 in [0, 1] on ``mask``'s
+        device.
+    """
+    check_feather(feather)
+    binary = (mask[0, 0].cpu().numpy() > 0.5).astype(np.uint8)
+    if feather == 0 or not binary.any():
+        return torch.from_numpy(binary.astype(np.float32))[None, None].to(
+            mask.device)
+    # distance of every pixel outside the mask to the nearest one inside
+    distance = cv2.distanceTransform(1 - binary, cv2.DIST_L2,
+                                     cv2.DIST_MASK_PRECISE)
+    ramp = np.clip(1 - distance / feather, 0, 1)
+    soft = (ramp * ramp * (3 - 2 * ramp)).astype(np.float32)
+    return torch.from_numpy(soft)[None, None].to(mask.device)
+
+
+def check_feather(feather: float) -> None:
+    """Raise ``ValueError`` unless ``feather`` is a finite number >= 0.
+
+    Args:
+        feather (float): A feather width in pixels.
+
+    Returns:
+        None
+    """
+    try:
+        value = float(feather)
+    except (TypeError, ValueError):
+        value = float('nan')
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f'feather={feather!r} must be a number of pixels '
+                         '>= 0 (the width of the fade around the mask), '
+                         'e.g. 16.')
+
+
+def blend_mask(mask: torch.Tensor, radius: float, sigma: float,
+               feather: Optional[float] = None) -> torch.Tensor:
+    """The soft mask of a blend: the authors' or a feathered one.
+
+    Args:
+        mask (torch.Tensor): ``(1, 1, H, W)`` binary mask.
+        radius (float): Dilation radius in pixels (used without
+            ``feather``).
+        sigma (float): Blur sigma in pixels (used without ``feather``).
+        feather (float, optional): Fade width in pixels
+            (:func:`feather_mask`); ``None``: :func:`dilate_mask` with
+            ``radius`` and ``sigma``.
+
+    Returns:
+        torch.Tensor: ``(1, 1, H, W)`` in [0, 1].
+    """
+    if feather is None:
+        return dilate_mask(mask, radius, sigma)
+    return feather_mask(mask, feather)
+
+
 def blend(result: torch.Tensor, original: torch.Tensor,
           mask: torch.Tensor) -> torch.Tensor:
     """``mask * result + (1 - mask) * original``.
@@ -120,11 +194,12 @@ def _scaled(pixels: float, size) -> float:
 
 
 def _masked_injection(model, real, reference, mask, start_scale, radius,
-                      sigma, generator) -> Tuple[torch.Tensor, ...]:
-    """Inject, then keep the result inside the dilated mask only."""
+                      sigma, generator, feather) -> Tuple[torch.Tensor, ...]:
+    """Inject, then keep the result inside the (soft) mask only."""
     size = model.sizes[-1]
     _check_shapes(size, reference=reference, real=real, mask=mask)
-    soft = dilate_mask(mask, _scaled(radius, size), _scaled(sigma, size))
+    soft = blend_mask(mask, _scaled(radius, size), _scaled(sigma, size),
+                      feather)
     raw = inject_image(model, reference, start_scale, generator)
     return blend(raw, real, soft), raw, soft
 
@@ -132,7 +207,8 @@ def _masked_injection(model, real, reference, mask, start_scale, radius,
 def harmonize(model: SinGAN, real: torch.Tensor, naive: torch.Tensor,
               mask: torch.Tensor, start_scale: int, radius: float = 7,
               sigma: float = 5,
-              generator: Optional[torch.Generator] = None
+              generator: Optional[torch.Generator] = None,
+              feather: Optional[float] = None
               ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Blend a pasted object into the style of the training image.
 
@@ -147,18 +223,22 @@ def harmonize(model: SinGAN, real: torch.Tensor, naive: torch.Tensor,
             image). Defaults to 7, as theirs.
         sigma (float): Blur sigma in the same units. Defaults to 5.
         generator (torch.Generator, optional): Random source of the noise.
+        feather (float, optional): Instead of ``radius`` and ``sigma``: a
+            fade of this many pixels of the model's image around the mask
+            (:func:`feather_mask`); nothing farther changes.
 
     Returns:
         tuple: ``(result, unmasked_result, soft_mask)``; ``result`` equals
         ``real`` wherever ``soft_mask`` is 0.
     """
     return _masked_injection(model, real, naive, mask, start_scale, radius,
-                             sigma, generator)
+                             sigma, generator, feather)
 
 
 def edit(model: SinGAN, real: torch.Tensor, edited: torch.Tensor,
          mask: torch.Tensor, start_scale: int, radius: float = 20,
-         sigma: float = 5, generator: Optional[torch.Generator] = None
+         sigma: float = 5, generator: Optional[torch.Generator] = None,
+         feather: Optional[float] = None
          ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Make an edited (cut, moved, copied) region look natural.
 
@@ -174,12 +254,13 @@ def edit(model: SinGAN, real: torch.Tensor, edited: torch.Tensor,
         radius (float): Dilation radius in the authors' pixels.
         sigma (float): Blur sigma in the same units.
         generator (torch.Generator, optional): Random source of the noise.
+        feather (float, optional): See :func:`harmonize`.
 
     Returns:
         tuple: ``(result, unmasked_result, soft_mask)``.
     """
     return _masked_injection(model, real, edited, mask, start_scale, radius,
-                             sigma, generator)
+                             sigma, generator, feather)
 
 
 def palette_of(image: torch.Tensor, num_colors: int,

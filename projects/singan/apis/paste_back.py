@@ -1,11 +1,23 @@
-"""Results at the user's full resolution: upsample, then paste back.
+"""Results at full resolution: the model's colours, the photo's detail.
 
-A SinGAN works at the size it was trained at (a long side of 250 px in the
-paper), while a user's photo is often several times larger. Harmonization,
-editing and paint-to-image change only a region, so their result goes back
-into the user's own photo: the model's output is upsampled (bicubic) to the
-photo's size and composited inside the dilated, blurred mask only, so every
-pixel outside it keeps the photo's exact value (no resampling, no rounding).
+A SinGAN works at the size it was trained at (a long side of 128 px for the
+demo preset, 250 px in the paper), while a user's photo is often ten times
+larger. Harmonization, editing and paint-to-image change only a region, so
+their result goes back into the user's own photo:
+
+- **Detail.** The model's output, upsampled (bicubic) to the photo's size,
+  has no frequencies above the model's own resolution: alone it is a smear.
+  So the photo is split at the model's scale (a Laplacian pyramid level:
+  ``low = up(down(photo))``, ``detail = photo - low``) and the model gives
+  only the low frequencies: ``out = up(model) + detail``, i.e. the photo plus
+  the change the model made, ``photo + (up(model) - low)``. Where the model
+  kept its input, the photo comes back unchanged. A painting has no detail of
+  its own (flat clip-art colours) to keep: paint-to-image uses
+  ``detail='none'``, the upsampled output, as sharp as the model.
+- **Where.** The change is taken inside the mask and a band of ``feather``
+  pixels of the photo around it, fading to 0 (:func:`feather_mask`); every
+  pixel farther from the mask keeps the photo's exact value (no resampling,
+  no rounding).
 
 A mask of the photo's aspect ratio but another size is resized to it, as
 :func:`inputs.load_mask` fits masks to the model's size; one of another
@@ -13,14 +25,21 @@ aspect ratio is refused with both sizes.
 """
 from typing import Optional, Sequence
 
+import cv2
 import numpy as np
 import torch
 
 from ..ops.cascade import upsample
 from .inputs import binary_mask, fit_to_size, same_aspect
-from .manipulations import dilate_mask
+from .manipulations import REFERENCE_SIZE, check_feather, feather_mask
 
-__all__ = ['match_mask', 'to_full_resolution', 'paste_back']
+__all__ = [
+    'DETAIL_MODES', 'match_mask', 'to_full_resolution', 'low_frequencies',
+    'full_size_feather', 'paste_back', 'detail_ratio'
+]
+
+#: Where the high frequencies of a pasted-back result come from.
+DETAIL_MODES = ('photo', 'none')
 
 
 def match_mask(mask: np.ndarray, size: Sequence[int],
@@ -69,14 +88,58 @@ def to_full_resolution(model_output: torch.Tensor,
     return ((unit + 1) * 127.5).numpy()
 
 
+def low_frequencies(image: np.ndarray, size: Sequence[int]) -> np.ndarray:
+    """What of ``image`` a model of ``size`` can hold: down, then up again.
+
+    Area-averaged down to ``size`` (as the model's input is made,
+    :func:`inputs.fit_to_size`), then upsampled as the model's output is
+    (:func:`to_full_resolution`).
+
+    Args:
+        image (np.ndarray): ``(H, W, 3)`` RGB, uint8 or float in [0, 255].
+        size (Sequence[int]): ``(h, w)`` of the model's image.
+
+    Returns:
+        np.ndarray: float32 ``(H, W, 3)`` in [0, 255].
+    """
+    small = cv2.resize(np.asarray(image, np.float32), (size[1], size[0]),
+                       interpolation=cv2.INTER_AREA)
+    tensor = torch.from_numpy(small / 127.5 - 1).permute(2, 0, 1)[None]
+    return to_full_resolution(tensor, image.shape[:2])
+
+
+def full_size_feather(feather: Optional[float], radius: float, sigma: float,
+                      size: Sequence[int]) -> float:
+    """The feather width in pixels of a photo of ``size``.
+
+    Args:
+        feather (float, optional): Pixels of the photo, used as given (after
+            a check); ``None``: the authors' blend region, ``radius + 2 *
+            sigma`` pixels of a 250 px image at the photo's size (where their
+            blurred mask has fallen to about 2 %), e.g. 85 px for
+            harmonization (7 + 2 * 5) of a 1253 px photo.
+        radius (float): Dilation radius in pixels of a 250 px image.
+        sigma (float): Blur sigma in the same units.
+        size (Sequence[int]): ``(H, W)`` of the photo.
+
+    Returns:
+        float: Pixels of the photo, >= 0.
+    """
+    if feather is not None:
+        check_feather(feather)
+        return float(feather)
+    return (radius + 2 * sigma) * max(size) / REFERENCE_SIZE
+
+
 def paste_back(full_image: np.ndarray, model_output: torch.Tensor,
-               mask: Optional[np.ndarray] = None, radius: float = 0.0,
-               sigma: float = 0.0) -> np.ndarray:
+               mask: Optional[np.ndarray] = None, feather: float = 0.0,
+               detail: str = 'photo') -> np.ndarray:
     """Composite the model's result into the full-resolution image.
 
-    ``out = soft * upsampled + (1 - soft) * full_image`` with ``soft`` the
-    mask dilated by ``radius`` and blurred by ``sigma``
-    (:func:`manipulations.dilate_mask`); where ``soft`` is 0 the output is
+    ``out = full + soft * (up(model) - low(full))`` (``detail='photo'``) or
+    ``out = full + soft * (up(model) - full)`` (``'none'``), with ``soft``
+    the mask feathered by ``feather`` pixels (:func:`feather_mask`); where
+    ``soft`` is 0, farther than ``feather`` from the mask, the output is
     ``full_image``, bit for bit.
 
     Args:
@@ -85,25 +148,60 @@ def paste_back(full_image: np.ndarray, model_output: torch.Tensor,
             (the model's), upsampled to ``(H, W)``.
         mask (np.ndarray, optional): ``(H, W)`` binary mask of the region to
             take from the model (see :func:`match_mask`). ``None``: the whole
-            image (the upsampled output alone).
-        radius (float): Dilation radius, in pixels of ``full_image``.
-        sigma (float): Blur sigma, in pixels of ``full_image``.
+            image.
+        feather (float): Width of the fade around the mask, in pixels of
+            ``full_image`` (0: a hard edge).
+        detail (str): ``'photo'``: keep ``full_image``'s frequencies above
+            the model's resolution; ``'none'``: the upsampled output alone
+            (for a painting, which has no detail to keep).
 
     Returns:
         np.ndarray: ``(H, W, 3)`` uint8 RGB.
     """
+    if detail not in DETAIL_MODES:
+        raise ValueError(f'detail={detail!r}: use one of {list(DETAIL_MODES)}'
+                         " ('photo' keeps the photo's fine detail).")
     size = full_image.shape[:2]
-    result = to_full_resolution(model_output, size)
+    photo = full_image.astype(np.float32)
+    base = low_frequencies(photo, model_output.shape[-2:]) \
+        if detail == 'photo' else photo
+    change = to_full_resolution(model_output, size) - base
     if mask is None:
-        return np.round(result).astype(np.uint8)
+        return np.round(photo + change).clip(0, 255).astype(np.uint8)
     if tuple(mask.shape[:2]) != tuple(size):
         raise ValueError(f'The mask is {mask.shape[1]}x{mask.shape[0]} (WxH)'
                          f' but the image is {size[1]}x{size[0]}; fit it '
                          'with match_mask first.')
     binary = torch.from_numpy((np.asarray(mask) > 0.5).astype(np.float32))
-    soft = dilate_mask(binary[None, None], radius, sigma)[0, 0].numpy()
+    soft = feather_mask(binary[None, None], feather)[0, 0].numpy()
     soft = soft[:, :, None]  # (H, W, 1), broadcast over the colours
-    blended = soft * result + (1 - soft) * full_image.astype(np.float32)
-    blended = np.round(blended).clip(0, 255).astype(np.uint8)
+    blended = np.round(photo + soft * change).clip(0, 255).astype(np.uint8)
     # outside the soft mask: the user's pixels themselves, not recomputed
     return np.where(soft > 0, blended, full_image)
+
+
+def detail_ratio(result: np.ndarray, photo: np.ndarray, mask: np.ndarray,
+                 size: Sequence[int]) -> float:
+    """High-frequency energy of ``result`` inside ``mask``, over the photo's.
+
+    The energy of ``image - low_frequencies(image, size)`` (what a model of
+    ``size`` cannot hold): about 1 when the result keeps the photo's fine
+    detail, near 0 for the model's output upsampled alone (a smear).
+
+    Args:
+        result (np.ndarray): ``(H, W, 3)`` RGB result.
+        photo (np.ndarray): ``(H, W, 3)`` RGB photo it was made from.
+        mask (np.ndarray): ``(H, W)`` region to measure (above 0.5: in).
+        size (Sequence[int]): ``(h, w)`` of the model's image.
+
+    Returns:
+        float: The ratio of the mean squared high frequencies.
+    """
+    inside = np.asarray(mask) > 0.5
+
+    def energy(image):
+        image = np.asarray(image, np.float32)
+        high = image - low_frequencies(image, size)
+        return float(np.mean(high[inside] ** 2))
+
+    return energy(result) / max(energy(photo), 1e-12)

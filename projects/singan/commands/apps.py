@@ -74,6 +74,11 @@ def _injection(parser: argparse.ArgumentParser, what: str,
     if mask:
         parser.add_argument('--mask', required=True,
                             help='mask image, white where the input changed')
+        parser.add_argument('--feather', type=float, default=None,
+                            help='fade the result into the image over this '
+                            'many pixels around the mask; nothing farther '
+                            'changes (default: the dilated, blurred mask of '
+                            '--radius)')
     parser.add_argument('--start-scale', type=int, default=start,
                         help='injection scale n, 1..num_scales (default: '
                         + ('the middle scale' if start is None else
@@ -194,7 +199,8 @@ def _masked(app: App, args, function, noun: str) -> None:
     given = apis.load_reference(args.input, app.size, args.resize, 'input')
     mask = apis.load_mask(args.mask, app.size, args.resize)
     result, raw, soft = function(app.model, app.real, given, mask, n,
-                                 radius=args.radius, generator=app.rng)
+                                 radius=args.radius, generator=app.rng,
+                                 feather=args.feather)
     path = app.save(f'{noun}.png', result)
     app.save(f'{noun}_unmasked.png', raw)
     app.save('mask_dilated.png', soft[0] * 2 - 1)

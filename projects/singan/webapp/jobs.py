@@ -143,7 +143,8 @@ class Job:
         """The training's last ``error:`` line, else its last line."""
         if self.params.get('stopped'):
             return ('stopped from the page; to continue it, run singan train '
-                    f'{self.image} --work-dir {self.work_dir} --resume')
+                    f'{self.params["image"]} --work-dir work --resume in the '
+                    'job folder')
         try:
             with open(osp.join(self.folder, 'train.log'),
                       errors='replace') as f:
@@ -227,8 +228,9 @@ class JobStore:
         folder = osp.join(self.root, osp.basename(job_id or ''))
         if not job_id or not osp.isfile(osp.join(folder, 'job.json')):
             raise UserInputError(
-                f'No job {job_id!r} in {self.root}. Pick one from the list '
-                'of jobs, or start a new one.')
+                f'No job {job_id!r} on this server (it was deleted, or the '
+                'link is of another server). Pick one from the list of '
+                'jobs, or start a new one.')
         return Job(folder)
 
     def running(self) -> List[Job]:
@@ -248,6 +250,24 @@ class JobStore:
                 f'{self.max_jobs} at a time), {wait}. Running: '
                 + '; '.join(job.describe() for job in running))
 
+    def check(self, upload: str, preset: str = DEFAULT_PRESET) -> tuple:
+        """Refuse an upload that cannot be trained at ``preset`` here.
+
+        Args:
+            upload (str): Path of the uploaded (or bundled) image.
+            preset (str): A preset name of ``singan.presets``.
+
+        Returns:
+            tuple[int, int]: ``(height, width)`` of the image.
+
+        Raises:
+            UploadError: Why it cannot, with the value and a fix.
+        """
+        config = get_preset(preset).config
+        max_size = self.schedule[0] if self.schedule else None
+        return check_upload(upload, pyramid_settings(config, max_size),
+                            self.max_bytes, self.max_pixels)
+
     def submit(self, upload: str, preset: str = DEFAULT_PRESET,
                seed: int = 0, name: Optional[str] = None) -> Job:
         """Check an upload, copy it into a new job and start training.
@@ -265,10 +285,7 @@ class JobStore:
             UploadError: The upload cannot be trained on.
             BusyError: ``max_jobs`` trainings run already.
         """
-        config = get_preset(preset).config
-        max_size = self.schedule[0] if self.schedule else None
-        check_upload(upload, pyramid_settings(config, max_size),
-                     self.max_bytes, self.max_pixels)
+        self.check(upload, preset)
         with self._lock:
             running = self.running()
             if len(running) >= self.max_jobs:

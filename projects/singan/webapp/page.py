@@ -3,10 +3,12 @@
 :class:`Page` takes the plain values the page sends, calls :mod:`.jobs`
 and :mod:`.results`, and returns values for the page (``gr.skip()`` where
 nothing changed, so images do not flicker at every poll). A user error
-comes back as a message, never as a traceback.
+comes back as a message that says what was refused and why, never as a
+traceback, and never with a path of the server (:func:`hide_paths`).
 """
 import os
 import os.path as osp
+import re
 from typing import List, Tuple
 
 import gradio as gr
@@ -19,10 +21,33 @@ from ..resources import sample_image_dirs
 from . import results
 from .jobs import RUNNING, Job, JobStore
 
-__all__ = ['Page', 'bundled_images', 'status_markdown', 'preset_help']
+__all__ = ['Page', 'bundled_images', 'status_markdown', 'preset_help',
+           'hide_paths']
 
 #: Errors shown on the page as a message (they describe the input).
 USER_ERRORS = (ValueError, OSError)
+#: The folders of an absolute path (``/tmp/gradio/ab12/``), not its name.
+_FOLDERS = re.compile(r'(?<![\w.~:/-])(?:[A-Za-z]:)?[/\\]'
+                      r'(?:[^\s\'"/\\:]+[/\\])+')
+#: What the page says when Train starts nothing for want of a photo.
+NO_PHOTO = ('⚠️ Nothing was started: there is no photo to train on yet. '
+            'Upload a photo (JPEG, PNG, WebP) or pick a bundled image, then '
+            'press Train.')
+
+
+def hide_paths(text: str) -> str:
+    """``text`` with the folders of every absolute path left out.
+
+    A message shown in the browser names the user's file, never where the
+    server keeps it (``/tmp/gradio/ab12/photo.jpg`` -> ``photo.jpg``).
+
+    Args:
+        text (str): A message.
+
+    Returns:
+        str: The message with only the last part of each path.
+    """
+    return _FOLDERS.sub('', text)
 
 
 def bundled_images() -> List[Tuple[str, str]]:
@@ -49,7 +74,8 @@ def status_markdown(job: Job) -> str:
     head = f'**Job `{job.id}`** ({job.params.get("name")}, preset ' \
            f'*{job.params.get("preset")}*): **{status}**'
     if status == 'failed':
-        return f'{head}\n\n{state.get("error") or "no error recorded"}'
+        return f'{head}\n\n' + hide_paths(state.get('error')
+                                          or 'no error recorded')
     if status == 'done':
         return f'{head}. Samples below; make more in the tabs.'
     if not state.get('num_scales'):
@@ -73,7 +99,8 @@ def _duration(seconds: float) -> str:
 
 def _message(err: BaseException) -> str:
     """A user error as the page's message (no ``error:`` prefix)."""
-    return '⚠️ ' + format_user_error(err).removeprefix('error: ')
+    text = format_user_error(err).removeprefix('error: ')
+    return '⚠️ ' + hide_paths(text)
 
 
 class Page:
@@ -100,19 +127,42 @@ class Page:
         value = wanted if wanted in ids else (ids[0] if ids else None)
         return gr.Dropdown(choices=choices, value=value)
 
+    def check_photo(self, upload, preset):
+        """Say at once whether an upload can be trained on, and why not.
+
+        Returns:
+            tuple: The message, and the bundled-image choice cleared (the
+            upload is what Train will take).
+        """
+        if not upload:
+            return '', gr.skip()
+        name = osp.basename(upload)
+        try:
+            height, width = self.store.check(upload, preset)
+        except USER_ERRORS as err:
+            return (f'{_message(err)} Upload another photo; nothing was '
+                    'started.', gr.Dropdown(value=None))
+        return (f'✅ {name}: {width}x{height} px, ready to train at the '
+                f'*{preset}* preset. Press Train.', gr.Dropdown(value=None))
+
     def submit(self, upload, bundled, preset, seed):
-        """Check the photo and start training it."""
-        path, name = (upload, osp.basename(upload or '')) if upload else \
+        """Check the photo and start training it.
+
+        The upload if there is one (a refused upload starts nothing: its
+        message says why, even when a bundled image is chosen too), else
+        the bundled image chosen, else nothing (:data:`NO_PHOTO`).
+        """
+        path, name = (upload, osp.basename(upload)) if upload else \
             (dict(bundled_images()).get(bundled), bundled)
         if not path:
-            return gr.skip(), '⚠️ Upload a photo or pick a bundled image.'
+            return gr.skip(), NO_PHOTO
         try:
             job = self.store.submit(path, preset, int(seed or 0), name)
         except USER_ERRORS as err:
-            return gr.skip(), _message(err)
+            return gr.skip(), f'{_message(err)} Nothing was started.'
         return (gr.Dropdown(choices=self.job_choices(), value=job.id),
-                f'Started job `{job.id}`. Training runs on the server; '
-                'this page follows it.')
+                f'Started job `{job.id}` on {name}. Training runs on the '
+                'server; this page follows it.')
 
     def stop(self, job_id):
         """Stop the shown job's training."""

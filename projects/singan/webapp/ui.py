@@ -56,12 +56,13 @@ def build_ui(store: JobStore) -> gr.Blocks:
         with gr.Row(equal_height=False):
             with gr.Column(scale=1):
                 gr.Markdown('## 1. Your photo')
+                # no file_types: Gradio's own refusal reads only "Error";
+                # page.check_photo says what is wrong with a file and why
                 upload = gr.File(label='Upload a photo (JPEG, PNG, WebP; '
-                                 'up to 25 MB)', file_types=['image'],
-                                 elem_id='upload')
+                                 'up to 25 MB)', elem_id='upload')
                 bundled = gr.Dropdown([name for name, _ in bundled_images()],
-                                      value='balloons.png', label='... or '
-                                      'take a bundled image')
+                                      value=None, label='... or take a '
+                                      'bundled image', elem_id='bundled')
                 preset = gr.Radio(list(PRESETS), value=DEFAULT_PRESET,
                                   label='Preset')
                 gr.Markdown(preset_help())
@@ -172,6 +173,12 @@ def build_ui(store: JobStore) -> gr.Blocks:
                       concurrency_limit=None, show_progress='hidden').then(
             None, job_id, None, js=_SET_URL)
         demo.load(page.on_load, None, job_id, concurrency_limit=None)
+        upload.upload(page.check_photo, [upload, preset],
+                      [message, bundled], concurrency_limit=None)
+        upload.clear(lambda: '', None, message, concurrency_limit=None)
+        # one source at a time: a bundled image replaces the upload
+        bundled.select(lambda: (None, ''), None, [upload, message],
+                       concurrency_limit=None)
         train.click(page.submit, [upload, bundled, preset, seed],
                     [job_id, message], concurrency_limit=None)
         stop.click(page.stop, job_id, message, concurrency_limit=None)

@@ -116,8 +116,10 @@ def check_upload(path: str, settings: PyramidSettings,
     try:
         image = read_image(path)
     except ValueError as err:
-        raise UploadError(f'{name} is not an image this app can read: {err}'
-                          ) from None
+        # the reader names the server's copy of the file: name the user's
+        reason = str(err).replace(repr(path), repr(name)).replace(path, name)
+        raise UploadError(f'{name} is not an image this app can read: '
+                          f'{reason}') from None
     height, width = image.shape[:2]
     _check_pixels(name, width, height, max_pixels)
     try:
