@@ -210,7 +210,7 @@ def merge_cli_options(cfg: Config, options: Optional[dict]) -> Config:
 
 def _dicts_for_none(cfg: Config, path: Sequence[str]) -> None:
     """Replace a ``None`` on ``path`` (dict keys only) by an empty dict."""
-    node: Any = cfg
+    node: Any = cfg._cfg_dict if isinstance(cfg, Config) else cfg
     for part in path:
         if not isinstance(node, dict):
             return

@@ -22,6 +22,7 @@ from ..interop.mmagic import checkpoint_format, from_mmagic, \
     swap_noise_channels
 from ..interop.mmagic_config import adapt_mmagic_model
 from ..models.singan import SinGAN
+from ..devices import check_device
 from ..models.inference_state import InferenceStateError, check_same_run
 from ..registry import MODELS
 from ..resources import find_config
@@ -113,6 +114,7 @@ def load_model_and_config(config: Union[str, Config, None],
         (``train_dataloader.dataset.data_root``), which the applications
         that compare with it read.
     """
+    check_device(device)
     ckpt = load_checkpoint_file(checkpoint)
     check_checkpoint_arrays(ckpt, checkpoint)
     if config is None:
