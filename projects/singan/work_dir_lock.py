@@ -100,6 +100,11 @@ class WorkDirLock:
             os.fsync(self._file.fileno())
         except OSError as err:
             self._file.close()
+            self._file = None
+            try:
+                os.remove(self.path)  # the empty file it created
+            except OSError:
+                pass
             raise _write_error(self.path, err) from err
 
     def release(self) -> None:
