@@ -180,10 +180,12 @@ CASES = {
     # --- checkpoints to resume from (tools/train.py --resume)
     'resume: checkpoint missing': Case(
         'train.py', _train(resume='{work_dir}/iter_99.pth'),
-        ['iter_99.pth', 'does not exist', 'WORK_DIR/iter_N.pth'], check=_no_new_entries),
+        ['iter_99.pth', 'does not exist', 'WORK_DIR/iter_N.pth'],
+        check=_no_new_entries),
     'resume: checkpoint truncated': Case(
         'train.py', _train(resume='{images}/cut.pth'),
-        ['cut.pth', 'not a readable PyTorch checkpoint', 'previous one'], check=_no_new_entries),
+        ['cut.pth', 'not a readable PyTorch checkpoint', 'previous one'],
+        check=_no_new_entries),
     'resume: checkpoint of another config': Case(
         'train.py',
         _train('train_dataloader.dataset.max_size=64',
@@ -361,7 +363,8 @@ CASES = {
         ['nan_weight.pth', 'conv.weight holds', 'non-finite']),
     'resume: checkpoint with an inf buffer': Case(
         'train.py', _train(resume='{images}/inf_buffer.pth'),
-        ['inf_buffer.pth', 'running_var holds 1 non-finite'], check=_no_new_entries),
+        ['inf_buffer.pth', 'running_var holds 1 non-finite'],
+        check=_no_new_entries),
     'apps: checkpoint with an inf buffer': Case(
         'apps.py', lambda ctx: ['reconstruct', TINY_CONFIG,
                                 f'{ctx["images"]}/inf_buffer.pth',

@@ -11,8 +11,8 @@ import sys
 import traceback
 from typing import Callable
 
-__all__ = ['UserInputError', 'InterruptedRun', 'CfgOptionsAction', 'format_user_error',
-           'out_of_memory', 'run_cli']
+__all__ = ['UserInputError', 'InterruptedRun', 'CfgOptionsAction',
+           'format_user_error', 'out_of_memory', 'run_cli']
 
 
 class UserInputError(ValueError):

@@ -18,11 +18,11 @@ from ..config import image_num_scales
 from ..fileio.config_text import parse_config_text
 from ..fileio.safe_load import (check_checkpoint_arrays,
                                 load_checkpoint_file, load_pickle)
+from ..devices import check_device
 from ..interop.mmagic import checkpoint_format, from_mmagic, \
     swap_noise_channels
 from ..interop.mmagic_config import adapt_mmagic_model
 from ..models.singan import SinGAN
-from ..devices import check_device
 from ..models.inference_state import InferenceStateError, check_same_run
 from ..registry import MODELS
 from ..resources import find_config

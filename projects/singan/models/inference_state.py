@@ -6,7 +6,7 @@ import numpy as np
 import torch.nn as nn
 
 __all__ = ['InferenceStateError', 'validate_inference_state', 'check_same_run',
-           'MAX_NOISE_AMPLITUDE']
+           'check_amplitudes', 'MAX_NOISE_AMPLITUDE']
 
 #: The fix for a damaged array, shared by the messages below.
 _DAMAGED = ('the file is damaged or was edited. Use the pickle written by '
@@ -67,12 +67,20 @@ def validate_inference_state(
                 f'{source}: fixed noise of scale {scale} has shape '
                 f'{noise.shape}; expected (1, {"1 or 3" if scale == 0 else 3}'
                 ', H, W). Use the pickle written with this checkpoint.')
-    _check_amplitudes(weights, source)
+    check_amplitudes(weights, source)
     return noises, weights, stage
 
 
-def _check_amplitudes(weights: List[float], source: str) -> None:
-    """Each noise amplitude must be finite and in [0, MAX_NOISE_AMPLITUDE]."""
+def check_amplitudes(weights: List[float], source: str) -> None:
+    """Raise unless each amplitude is finite, in [0, MAX_NOISE_AMPLITUDE].
+
+    Args:
+        weights (list[float]): ``noise_weights``, one per scale.
+        source (str): Name of the file, for the message.
+
+    Returns:
+        None
+    """
     for scale, weight in enumerate(weights):
         if not (math.isfinite(weight) and
                 0 <= weight <= MAX_NOISE_AMPLITUDE):
