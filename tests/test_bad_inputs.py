@@ -40,6 +40,8 @@ class Case:
     env: Dict[str, str] = field(default_factory=dict)
     check: Optional[Callable[[dict], None]] = None
     fresh: bool = False  # start from an empty work dir
+    prepare: Optional[Callable[[dict], None]] = None  # edit the copy first
+    absent: List[str] = field(default_factory=list)  # not in the message
 
 
 def _train(*options, resume: Optional[str] = None, overwrite: bool = False,
@@ -94,6 +96,23 @@ def _only_earlier_checkpoints(ctx) -> None:
         ckpt = load_checkpoint_file(osp.join(ctx['work_dir'], name))
         assert all(np.isfinite(v.numpy()).all()
                    for v in ckpt['state_dict'].values())
+
+
+def _no_new_entries(ctx) -> None:
+    """A refused run left nothing new (no log folder, no lock file)."""
+    assert sorted(os.listdir(ctx['work_dir'])) == ctx['earlier_entries']
+
+
+def _no_last_checkpoint_nor_pickles(ctx) -> None:
+    """``last_checkpoint`` deleted and no checkpoint has its pickle."""
+    os.remove(osp.join(ctx['work_dir'], 'last_checkpoint'))
+    shutil.rmtree(osp.join(ctx['work_dir'], 'pickle'))
+
+
+def _last_checkpoint_folder(ctx) -> None:
+    """``last_checkpoint`` replaced by a folder."""
+    os.remove(osp.join(ctx['work_dir'], 'last_checkpoint'))
+    os.makedirs(osp.join(ctx['work_dir'], 'last_checkpoint'))
 
 
 def _disk_full_kept_previous(ctx) -> None:
@@ -161,16 +180,18 @@ CASES = {
     # --- checkpoints to resume from (tools/train.py --resume)
     'resume: checkpoint missing': Case(
         'train.py', _train(resume='{work_dir}/iter_99.pth'),
-        ['iter_99.pth', 'does not exist', 'WORK_DIR/iter_N.pth']),
+        ['iter_99.pth', 'does not exist', 'WORK_DIR/iter_N.pth'],
+        check=_no_new_entries),
     'resume: checkpoint truncated': Case(
         'train.py', _train(resume='{images}/cut.pth'),
-        ['cut.pth', 'not a readable PyTorch checkpoint', 'previous one']),
+        ['cut.pth', 'not a readable PyTorch checkpoint', 'previous one'],
+        check=_no_new_entries),
     'resume: checkpoint of another config': Case(
         'train.py',
         _train('train_dataloader.dataset.max_size=64',
                resume='{work_dir}/iter_24.pth'),
         ['does not fit this config', 'it has 4 generator scales, the '
-         'config 5', 'config it was trained with']),
+         'config 5', 'config it was trained with'], check=_no_new_entries),
     # --- testing (tools/test.py)
     'test: pickle missing': Case(
         'test.py', _test('{work_dir}/iter_24.pth',
@@ -342,7 +363,8 @@ CASES = {
         ['nan_weight.pth', 'conv.weight holds', 'non-finite']),
     'resume: checkpoint with an inf buffer': Case(
         'train.py', _train(resume='{images}/inf_buffer.pth'),
-        ['inf_buffer.pth', 'running_var holds 1 non-finite']),
+        ['inf_buffer.pth', 'running_var holds 1 non-finite'],
+        check=_no_new_entries),
     'apps: checkpoint with an inf buffer': Case(
         'apps.py', lambda ctx: ['reconstruct', TINY_CONFIG,
                                 f'{ctx["images"]}/inf_buffer.pth',
@@ -375,6 +397,73 @@ CASES = {
         ['loop', 'symbolic link loop', '--work-dir']),
     'image is a symlink loop': Case(
         'train.py', _data('loop'), ['symbolic link loop']),
+    # --- issue 25, 2: settings of the wrong type or out of range; every
+    # member of each class is in tests/test_settings_schema.py
+    'settings: generator num_layers=2 (was UnboundLocalError)': Case(
+        'train.py', _train('model.generator.num_layers=2'),
+        ['model.generator.num_layers=2 must be an integer >= 3',
+         '--cfg-options model.generator.num_layers=5']),
+    'settings: seed abc (was a numpy traceback)': Case(
+        'train.py', _train('randomness.seed=abc'),
+        ["randomness.seed='abc' (a str)", '[0, 4294967295]']),
+    'settings: noise_weight_init=-1 (was trained, then refused)': Case(
+        'train.py', _train('model.noise_weight_init=-1'),
+        ['model.noise_weight_init=-1', '(0, 5]', 'the paper uses 0.1']),
+    'settings: max_size=-5 (was: lower min_size)': Case(
+        'train.py', _train('train_dataloader.dataset.max_size=-5'),
+        ['max_size=-5 must be a positive integer', 'max_size=250'],
+        absent=['Lower min_size']),
+    'settings: max_size=nan (was: cannot convert float NaN)': Case(
+        'train.py', _train('train_dataloader.dataset.max_size=nan'),
+        ['max_size=nan must be a positive integer']),
+    'settings: NaN loss weight (was stopped late)': Case(
+        'train.py', _train('model.recon_weight=nan'),
+        ['model.recon_weight=nan must be a finite number >= 0'],
+        absent=['learning rate']),
+    'test: --device cuda:99': Case(
+        'test.py', lambda ctx: _test('{work_dir}/iter_24.pth')(ctx) + [
+            '--device', 'cuda:99'], ["--device 'cuda:99'"]),
+    'apps: --device cuda:99': Case(
+        'apps.py', _apps('reconstruct', '--device', 'cuda:99'),
+        ["--device 'cuda:99'"]),
+    # --- issue 25, 1 and 3: the work dir, pickles, full disks
+    'resume: last_checkpoint deleted, no complete pair': Case(
+        'train.py', _train(before=['--resume']),
+        ['last_checkpoint is missing', 'no complete checkpoint',
+         'iter_24.pth: its pickle', '--resume PATH', '--overwrite'],
+        prepare=_no_last_checkpoint_nor_pickles, check=_no_new_entries),
+    'resume: last_checkpoint is a folder': Case(
+        'train.py', _train(before=['--resume']),
+        ['last_checkpoint is a folder', 'Move or remove that folder'],
+        prepare=_last_checkpoint_folder, check=_no_new_entries),
+    'new run: last_checkpoint is a folder': Case(
+        'train.py', _train(),
+        ['last_checkpoint is a folder', 'Move or remove that folder'],
+        prepare=_last_checkpoint_folder, check=_no_new_entries),
+    'test: pickle amplitude 1e30 at scale 2 (was accepted)': Case(
+        'test.py', _test('{work_dir}/iter_24.pth',
+                         'test_cfg.pkl_data={images}/amp_1e30.pkl'),
+        ['amp_1e30.pkl', 'noise_weights[2]=1e+30', '[0, 10]']),
+    'test: pickle amplitude NaN at scale 1': Case(
+        'test.py', _test('{work_dir}/iter_24.pth',
+                         'test_cfg.pkl_data={images}/amp_nan.pkl'),
+        ['amp_nan.pkl', 'noise_weights[1]=nan', '[0, 10]']),
+    'test: pickle amplitude negative at scale 3': Case(
+        'test.py', _test('{work_dir}/iter_24.pth',
+                         'test_cfg.pkl_data={images}/amp_negative.pkl'),
+        ['amp_negative.pkl', 'noise_weights[3]=-0.05', '[0, 10]']),
+    'apps: pickle amplitude 1e30': Case(
+        'apps.py', _apps('sample', '--pkl', '{images}/amp_1e30.pkl'),
+        ['amp_1e30.pkl', 'noise_weights[2]=1e+30', '[0, 10]']),
+    'disk full before the start': Case(
+        'train.py', _train(), ['.singan.lock', 'the disk is full',
+                               'Free space', '--work-dir'],
+        env=fault_env('enospc-write:disk_full_before'), fresh=True,
+        absent=['Logging error']),
+    'test: disk full under --out-dir': Case(
+        'test.py', _test('{work_dir}/iter_24.pth'),
+        ['sample_00.png', 'the disk is full', 'run the command again'],
+        env=fault_env('enospc:sample_00.png'), absent=['--resume']),
     'test: --out-dir not writable': Case(
         'test.py', lambda ctx: _test('{work_dir}/iter_24.pth')(ctx)[:3] + [
             osp.join(ctx['work_dir'], 'last_checkpoint', 'out')] +
@@ -437,6 +526,11 @@ def _make_inputs(folder: str, tiny_run) -> None:
             str(w) for w in state['noise_weights']]),
         'float_stage.pkl': dict(state, curr_stage=3.5),
         'wrong_keys.pkl': {'noises': state['fixed_noises']},
+        'amp_1e30.pkl': dict(state, noise_weights=_amplitude(state, 2, 1e30)),
+        'amp_nan.pkl': dict(state, noise_weights=_amplitude(state, 1,
+                                                            float('nan'))),
+        'amp_negative.pkl': dict(state, noise_weights=_amplitude(state, 3,
+                                                                 -0.05)),
         'many_scales.pkl': dict(state, curr_stage=6),
         'wrong_shape.pkl': dict(state, fixed_noises=state['fixed_noises'][:2]
                                 + [state['fixed_noises'][2][0]]
@@ -445,6 +539,13 @@ def _make_inputs(folder: str, tiny_run) -> None:
     for name, data in bad.items():
         with open(osp.join(folder, name), 'wb') as f:
             pickle.dump(data, f)
+
+
+def _amplitude(state: dict, scale: int, value: float) -> list:
+    """The pickle's noise amplitudes with the one of ``scale`` replaced."""
+    weights = list(state['noise_weights'])
+    weights[scale] = value
+    return weights
 
 
 def _bad_checkpoints(folder: str, checkpoint: str) -> None:
@@ -469,7 +570,10 @@ def _run_case(name: str, case: Case, base: str, tiny_run) -> dict:
         os.makedirs(work_dir)
     else:
         shutil.copytree(tiny_run.work_dir, work_dir)
-    ctx = dict(work_dir=work_dir, images=osp.join(base, 'inputs'),
+    ctx = dict(work_dir=work_dir, images=osp.join(base, 'inputs'))
+    if case.prepare:
+        case.prepare(ctx)
+    ctx.update(earlier_entries=sorted(os.listdir(work_dir)),
                earlier_checkpoints=sorted(
                    n for n in os.listdir(work_dir) if n.endswith('.pth')))
     before = _hashes(work_dir)
@@ -518,6 +622,8 @@ def test_bad_input_gets_one_clear_message(results, name):
     assert proc.stderr.rstrip().splitlines()[-1] == errors[0]
     for fragment in case.expect:
         assert fragment in errors[0], errors[0]
+    for fragment in case.absent:
+        assert fragment not in output, output[-3000:]
     after = _hashes(ctx['work_dir'])
     lost = {k for k, v in result['before'].items() if after.get(k) != v}
     assert not lost, f'earlier outputs changed or lost: {sorted(lost)}'

@@ -76,3 +76,16 @@ def test_test_tool_out_needs_an_evaluator(tiny_run, tmp_path):
     assert proc.returncode == 2
     assert 'no test_evaluator' in proc.stderr
     assert not (tmp_path / 'm.json').exists()
+
+
+def test_test_tool_takes_the_work_dirs_own_config(tiny_run, tmp_path):
+    """The config training writes holds ``test_cfg = None``; setting
+    ``test_cfg.pkl_data`` on it (what our messages suggest) works."""
+    config = osp.join(tiny_run.work_dir, 'singan_balloons.py')
+    with open(config) as f:
+        assert 'test_cfg = None' in f.read()
+    proc = run_tool('test.py', config, tiny_run.checkpoint, '--out-dir',
+                    str(tmp_path), '--num-samples', '1', '--cfg-options',
+                    f'test_cfg.pkl_data={tiny_run.pickle}')
+    assert 'Traceback' not in proc.stderr
+    assert osp.isfile(tmp_path / 'sample_00.png'), proc.stdout

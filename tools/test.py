@@ -30,6 +30,7 @@ from singan.apis import load_model
 from singan.apis.limits import memory_budget
 from singan.apis.request_checks import check_batch_request
 from singan.cli import CfgOptionsAction, UserInputError, run_cli
+from singan.devices import check_device
 from singan.config_keys import apply_path_arguments, merge_cli_options
 from singan.fileio import atomic_write_bytes
 from singan.fileio.paths import check_output_dir
@@ -83,7 +84,8 @@ def main() -> None:
     work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
         './work_dirs', osp.splitext(osp.basename(args.config))[0])
     out_dir = args.out_dir or osp.join(work_dir, 'test_samples')
-    device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    device = check_device(args.device or (
+        'cuda' if torch.cuda.is_available() else 'cpu'))
     budget = memory_budget(device, args.max_memory)
     image = _metrics_image(cfg, args.out)
     check_output_dir(out_dir, '--out-dir' if args.out_dir else '--work-dir')

@@ -11,12 +11,20 @@ import sys
 import traceback
 from typing import Callable
 
-__all__ = ['UserInputError', 'CfgOptionsAction', 'format_user_error',
-           'out_of_memory', 'run_cli']
+__all__ = ['UserInputError', 'InterruptedRun', 'CfgOptionsAction',
+           'format_user_error', 'out_of_memory', 'run_cli']
 
 
 class UserInputError(ValueError):
     """A problem with what the user gave, with the fix in its message."""
+
+
+class InterruptedRun(KeyboardInterrupt):
+    """Ctrl-C in a run that can be continued; the message says how.
+
+    Only training raises it (``training.train``): a plain Ctrl-C elsewhere
+    (testing, the applications) has nothing to resume.
+    """
 
 
 def _dict_action():
@@ -105,8 +113,9 @@ def run_cli(main: Callable[[], None], oom_fix: str = 'lower the sizes or '
     """
     try:
         main()
-    except KeyboardInterrupt:
-        print('Interrupted. Continue with --resume.', file=sys.stderr)
+    except KeyboardInterrupt as err:
+        how = str(err) if isinstance(err, InterruptedRun) else ''
+        print(f'Interrupted. {how}'.strip(), file=sys.stderr)
         return 130
     except (RuntimeError, MemoryError) as err:
         if not (isinstance(err, MemoryError) or out_of_memory(err)):

@@ -20,6 +20,7 @@ from .fileio.image_io import read_image
 from .interop.mmagic_config import adapt_mmagic_config
 from .ops.consingan_pyramid import CONSINGAN_STAGES, consingan_pyramid_sizes
 from .ops.pyramid import count_scales
+from .settings_schema import check_settings
 
 __all__ = ['prepare_config', 'image_num_scales']
 
@@ -78,6 +79,7 @@ def prepare_config(cfg: Config, check_image: bool = True) -> Config:
         Config: The same object, completed.
     """
     check_component_args(cfg)
+    check_settings(cfg)
     check_training_counts(cfg.model, cfg.get('custom_hooks') or [],
                           memory_budget(), _max_size(cfg))
     model = cfg.model
@@ -89,6 +91,7 @@ def prepare_config(cfg: Config, check_image: bool = True) -> Config:
     configure_distributed(cfg)
     _set_train_loop(cfg)
     check_model_args(cfg)
+    check_settings(cfg)  # again: mmagic's keys are mapped now
     _use_progress_logging(cfg)
     pkl = cfg.get('test_cfg', None) and cfg.test_cfg.get('pkl_data')
     if pkl:

@@ -12,10 +12,11 @@ import difflib
 import inspect
 from typing import Any, Iterable, List, Optional, Sequence, Set
 
-from mmengine.config import Config
+from mmengine.config import Config, ConfigDict
 
 from . import registry
 from .cli import UserInputError
+from .settings_schema import check_settings
 
 __all__ = ['check_option_keys', 'merge_cli_options', 'check_component_args',
            'check_model_args',
@@ -183,7 +184,13 @@ def _check_type_name(option: str, value: Any) -> None:
 
 
 def merge_cli_options(cfg: Config, options: Optional[dict]) -> Config:
-    """Check ``--cfg-options`` keys, then merge them (mmengine's way).
+    """Check ``--cfg-options`` keys, merge them, then check the values.
+
+    A key under a ``None`` (``test_cfg.pkl_data`` in the config a training
+    writes, which holds ``test_cfg = None``) makes that ``None`` a dict;
+    mmengine's merge would refuse it with a ``TypeError``. The merged
+    values are checked against their declared types and ranges
+    (:func:`settings_schema.check_settings`).
 
     Args:
         cfg (Config): The loaded config.
@@ -194,8 +201,22 @@ def merge_cli_options(cfg: Config, options: Optional[dict]) -> Config:
     """
     if options:
         check_option_keys(cfg, options)
+        for option in options:
+            _dicts_for_none(cfg, option.split('.')[:-1])
         cfg.merge_from_dict(options)
+    check_settings(cfg)
     return cfg
+
+
+def _dicts_for_none(cfg: Config, path: Sequence[str]) -> None:
+    """Replace a ``None`` on ``path`` (dict keys only) by an empty dict."""
+    node: Any = cfg._cfg_dict if isinstance(cfg, Config) else cfg
+    for part in path:
+        if not isinstance(node, dict):
+            return
+        if node.get(part) is None:
+            node[part] = ConfigDict()
+        node = node[part]
 
 
 def check_component_args(cfg: Config) -> None:

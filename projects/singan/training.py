@@ -4,19 +4,29 @@
 Both load a config, apply their own arguments to it, then
 :func:`prepare_run` checks everything that can be checked before the long
 work starts (the config, the image, the work dir: an earlier run's
-checkpoints are refused unless the run resumes or overwrites them) and
-:func:`train` runs mmengine's Runner.
+checkpoints are refused unless the run resumes or overwrites them), takes
+the work dir's lock (one training per work dir) and finds the checkpoint
+to resume; :func:`train` runs mmengine's Runner.
 """
+import atexit
+import os
 import os.path as osp
 from typing import Iterable, Optional
 
 from mmengine.config import Config
 from mmengine.hooks import Hook
 
+from .cli import InterruptedRun
 from .config import prepare_config
 from .engine import init_distributed
+from .fileio.atomic import full_disk_advice
 from .fileio.paths import check_output_dir
-from .work_dir import SinGANRunner, check_earlier_run
+from .work_dir import SinGANRunner, check_earlier_run, resume_checkpoint
+from .work_dir_lock import lock_work_dir, release_work_dir
+
+#: What a full disk during training advises.
+_FULL_DISK_FIX = ('Free space on it and continue the run: the same command '
+                  'with --resume')
 
 __all__ = ['prepare_run', 'train', 'default_work_dir']
 
@@ -43,14 +53,28 @@ def prepare_run(cfg: Config,
     """
     cfg.launcher = launcher
     cfg.work_dir = work_dir
-    if resume == 'auto':
-        cfg.resume, cfg.load_from = True, None
-    elif resume is not None:
-        cfg.resume, cfg.load_from = True, resume
+    if resume is not None:
+        cfg.resume, cfg.load_from = True, None if resume == 'auto' else resume
     prepare_config(cfg)
     check_output_dir(cfg.work_dir, '--work-dir')
+    if _launch_rank(launcher) == 0:  # the other ranks share rank 0's
+        lock_work_dir(cfg.work_dir)
+        atexit.register(release_work_dir, cfg.work_dir)
+    if resume == 'auto':
+        cfg.load_from = resume_checkpoint(cfg.work_dir)
+        cfg.resume = cfg.load_from is not None
     check_earlier_run(cfg.work_dir, bool(cfg.get('resume')), overwrite)
     return cfg
+
+
+def _launch_rank(launcher: str) -> int:
+    """This process's rank, from the launcher's environment (0 alone)."""
+    if launcher == 'none':
+        return 0
+    for name in ('RANK', 'SLURM_PROCID', 'OMPI_COMM_WORLD_RANK'):
+        if os.environ.get(name, '').isdigit():
+            return int(os.environ[name])
+    return 0
 
 
 def train(cfg: Config, hooks: Iterable[Hook] = ()) -> SinGANRunner:
@@ -66,11 +90,19 @@ def train(cfg: Config, hooks: Iterable[Hook] = ()) -> SinGANRunner:
         SinGANRunner: The runner, trained.
     """
     init_distributed(cfg.launcher, **cfg.env_cfg.get('dist_cfg', {}))
-    runner = SinGANRunner.from_cfg(cfg)
-    for hook in hooks:
-        runner.register_hook(hook)
-    runner.train()
-    runner.publish_config()
+    try:
+        with full_disk_advice(_FULL_DISK_FIX):
+            runner = SinGANRunner.from_cfg(cfg)
+            for hook in hooks:
+                runner.register_hook(hook)
+            runner.train()
+            runner.publish_config()
+    except KeyboardInterrupt as err:
+        raise InterruptedRun(
+            f'Continue with --resume (the same command with --resume '
+            f'added): the checkpoints in {cfg.work_dir} are intact.') from err
+    finally:
+        release_work_dir(cfg.work_dir)
     return runner
 
 

@@ -7,20 +7,27 @@ an earlier run's checkpoints without a word. Here a new run into a work dir
 with checkpoints is refused unless it resumes (``--resume``) or is told to
 replace them (``--overwrite``), and the config is written into the run's
 own timestamped folder first, and to ``WORK_DIR/NAME.py`` only once training
-has finished.
+has finished. ``--resume`` without a path never starts from scratch over
+checkpoints: when ``last_checkpoint`` is gone or broken it continues from
+the newest complete checkpoint and pickle (:func:`resume_checkpoint`), or
+says why it cannot; a checkpoint the Runner then refuses leaves no log
+folder behind.
 """
 import glob
 import logging
 import os.path as osp
-from typing import List
+import shutil
+from typing import List, Optional, Tuple
 
 from mmengine.dist import master_only
+from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 from .cli import UserInputError
 from .fileio.atomic import atomic_write_bytes
 
-__all__ = ['check_earlier_run', 'checkpoints', 'SinGANRunner']
+__all__ = ['check_earlier_run', 'checkpoints', 'resume_checkpoint',
+           'SinGANRunner']
 
 
 def check_earlier_run(work_dir: str, resume: bool, overwrite: bool) -> None:
@@ -34,15 +41,19 @@ def check_earlier_run(work_dir: str, resume: bool, overwrite: bool) -> None:
     Returns:
         None
     """
+    last = osp.join(work_dir, 'last_checkpoint')
+    if osp.isdir(last) and not resume:
+        raise UserInputError(
+            f'{last} is a folder, where training writes the file naming its '
+            'last checkpoint, so the first save would fail. Move or remove '
+            'that folder, or train into another --work-dir.')
     if resume:
         return
     found = checkpoints(work_dir)
-    last = osp.join(work_dir, 'last_checkpoint')
     if not found and not osp.isfile(last):
         return
     names = ', '.join(osp.basename(p) for p in found[-3:]) or 'none'
     if overwrite:
-        from mmengine.logging import print_log
         print_log(f'--overwrite: this run replaces the earlier run in '
                   f'{work_dir} ({names}); last_checkpoint will name its '
                   'checkpoints.', logger='current')
@@ -52,6 +63,95 @@ def check_earlier_run(work_dir: str, resume: bool, overwrite: bool) -> None:
         f'({names}{", last_checkpoint" if osp.isfile(last) else ""}); a new '
         'run would replace them. Continue it with --resume, train into '
         'another --work-dir, or pass --overwrite to replace them.')
+
+
+def resume_checkpoint(work_dir: str) -> Optional[str]:
+    """The checkpoint ``--resume`` (no path) continues from.
+
+    ``last_checkpoint`` when it names a file; otherwise (deleted, a folder,
+    naming a file that is gone) the newest ``iter_N.pth`` whose pickle
+    ``pickle/iter_N.pkl`` is there too and both load, with a line saying
+    so. mmengine alone would start from scratch and save over the earlier
+    run's checkpoints.
+
+    Args:
+        work_dir (str): The work dir.
+
+    Returns:
+        str | None: The checkpoint; ``None`` when the work dir holds no
+        checkpoint at all (nothing to resume or to lose: a new run).
+    """
+    last = osp.join(work_dir, 'last_checkpoint')
+    named, problem = _read_last_checkpoint(last)
+    if named is not None:
+        return named
+    if osp.isdir(last):
+        raise UserInputError(
+            f'--resume: {last} is a folder, where training writes the file '
+            'naming its last checkpoint, so the first save would fail. Move '
+            'or remove that folder, then run again with --resume (it '
+            'continues from the newest complete checkpoint).')
+    found = checkpoints(work_dir)
+    if not found and not osp.lexists(last):
+        print_log(f'--resume: {work_dir} holds no checkpoint yet; starting '
+                  'a new run.', logger='current')
+        return None
+    reasons = []
+    for path in reversed(found):
+        reason = _incomplete(work_dir, path)
+        if not reason:
+            print_log(f'--resume: {last} {problem}; resuming from the newest '
+                      f'complete checkpoint {path} (with its pickle).',
+                      logger='current')
+            return path
+        reasons.append(f'{osp.basename(path)}: {reason}')
+    held = '; '.join(reasons) or 'there is no iter_N.pth'
+    raise UserInputError(
+        f'--resume: {last} {problem}, and no complete checkpoint is left to '
+        f'continue from ({held}). Pass one with --resume PATH, or start '
+        'again with --overwrite (which replaces the files of the earlier '
+        'run).')
+
+
+def _read_last_checkpoint(last: str) -> Tuple[Optional[str], str]:
+    """The file ``last_checkpoint`` names, else why it names none."""
+    if osp.isdir(last):
+        return None, 'is a folder, not the file training writes'
+    if not osp.lexists(last):
+        return None, 'is missing'
+    try:
+        with open(last) as f:
+            named = f.read().strip()
+    except (OSError, UnicodeDecodeError) as err:
+        return None, f'cannot be read ({err})'
+    if not named:
+        return None, 'is empty'
+    if osp.isfile(named):
+        return named, ''
+    beside = osp.join(osp.dirname(last), osp.basename(named))
+    if osp.isfile(beside):  # the work dir was moved
+        print_log(f'--resume: {last} names {named}, which is not there; '
+                  f'resuming from {beside} (the work dir was moved).',
+                  logger='current')
+        return beside, ''
+    return None, f'names {named}, which does not exist'
+
+
+def _incomplete(work_dir: str, checkpoint: str) -> str:
+    """Why a checkpoint and its pickle cannot be resumed; ``''`` if they can.
+    """
+    from .fileio import load_checkpoint_file, load_pickle
+    name = osp.splitext(osp.basename(checkpoint))[0]
+    pickle = osp.join(work_dir, 'pickle', f'{name}.pkl')
+    if not osp.isfile(pickle):
+        return f'its pickle {pickle} is missing'
+    for path, load in ((checkpoint, load_checkpoint_file),
+                       (pickle, load_pickle)):
+        try:
+            load(path)
+        except Exception as err:  # any damage: try the previous pair
+            return f'{osp.basename(path)} does not load ({type(err).__name__})'
+    return ''
 
 
 def checkpoints(work_dir: str) -> List[str]:
@@ -104,6 +204,24 @@ class SinGANRunner(Runner):
         if self.cfg.filename is not None:
             return osp.basename(self.cfg.filename)
         return f'{self.timestamp}.py'
+
+    def load_or_resume(self) -> None:
+        """mmengine's; a refused checkpoint leaves no log folder behind.
+
+        Returns:
+            None
+        """
+        try:
+            super().load_or_resume()
+        except BaseException:
+            self._remove_log_dir()
+            raise
+
+    @master_only
+    def _remove_log_dir(self) -> None:
+        """Remove this run's ``WORK_DIR/TIMESTAMP`` folder (nothing trained).
+        """
+        shutil.rmtree(self.log_dir, ignore_errors=True)
 
     @master_only
     def dump_config(self) -> None:

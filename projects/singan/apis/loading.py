@@ -18,6 +18,7 @@ from ..config import image_num_scales
 from ..fileio.config_text import parse_config_text
 from ..fileio.safe_load import (check_checkpoint_arrays,
                                 load_checkpoint_file, load_pickle)
+from ..devices import check_device
 from ..interop.mmagic import checkpoint_format, from_mmagic, \
     swap_noise_channels
 from ..interop.mmagic_config import adapt_mmagic_model
@@ -113,6 +114,7 @@ def load_model_and_config(config: Union[str, Config, None],
         (``train_dataloader.dataset.data_root``), which the applications
         that compare with it read.
     """
+    check_device(device)
     ckpt = load_checkpoint_file(checkpoint)
     check_checkpoint_arrays(ckpt, checkpoint)
     if config is None:

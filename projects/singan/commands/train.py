@@ -32,6 +32,7 @@ from ..presets import DEFAULT_PRESET, PRESETS, Preset, get_preset
 from ..resources import find_config
 from ..training import default_work_dir, prepare_run, train
 from ..work_dir import check_earlier_run
+from ..work_dir_lock import WorkDirBusyError
 from .progress_bar import ProgressBarHook, format_seconds
 from .results import write_results
 
@@ -107,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
         results = write_results(work_dir, args.num_samples,
                                 args.seed or 0)
     except BaseException as err:
-        if owned or _may_report(work_dir, args):
+        if owned or (not isinstance(err, WorkDirBusyError)
+                     and _may_report(work_dir, args)):  # not the owner's
             _report_failure(progress, err)
         raise
     ProgressFile(progress, keep=True).update(status='done', **results)

@@ -8,16 +8,18 @@ guarantee (``backend_args=dict(backend='singan_atomic')``).
 The crash and disk-full tests make the rename fail or stall from outside
 (``tests/fault_injection/sitecustomize.py``); nothing here knows of them.
 """
+import contextlib
 import errno
 import os
 import os.path as osp
 import tempfile
 from pathlib import Path
-from typing import Union
+from typing import Iterator, Union
 
 from mmengine.fileio import LocalBackend, register_backend
 
-__all__ = ['atomic_write_bytes', 'check_writable_dir', 'AtomicLocalBackend']
+__all__ = ['atomic_write_bytes', 'check_writable_dir', 'full_disk_advice',
+           'AtomicLocalBackend']
 
 
 def atomic_write_bytes(data: bytes, path: Union[str, Path]) -> None:
@@ -85,11 +87,35 @@ def check_writable_dir(folder: Union[str, Path]) -> None:
         ) from err
 
 
+#: What the message of a full disk advises; ``full_disk_advice`` sets it.
+_FULL_DISK_FIX = ['Free space on it (or write to another folder, e.g. '
+                  'another --out-dir) and run the command again']
+
+
+@contextlib.contextmanager
+def full_disk_advice(fix: str) -> Iterator[None]:
+    """Within the block, a full disk's message advises ``fix``.
+
+    Training advises ``--resume``; the default suits the tools that write
+    outputs (``tools/test.py``, the applications), which have none.
+
+    Args:
+        fix (str): E.g. ``'Free space on it and continue with --resume'``.
+
+    Returns:
+        Iterator[None]: A context manager.
+    """
+    _FULL_DISK_FIX.append(fix)
+    try:
+        yield
+    finally:
+        _FULL_DISK_FIX.pop()
+
+
 def _write_error(path: str, err: OSError) -> OSError:
     """The error to show for a failed write, with the fix."""
     if err.errno in (errno.ENOSPC, errno.EDQUOT):
-        fix = ('the disk is full. Free space (or choose another --work-dir)'
-               ' and continue with tools/train.py CONFIG --resume')
+        fix = f'the disk is full. {_FULL_DISK_FIX[-1]}'
     else:
         fix = (f'{err.strerror}. Check the folder, or choose another '
                '--work-dir')

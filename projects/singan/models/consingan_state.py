@@ -5,13 +5,12 @@ The layout is SinGAN's (``fixed_noises``, ``noise_weights``,
 the coarsest real image ``(1, 3, H0, W0)``, above it feature-shaped noise
 ``(1, features, H + 2L, W + 2L)``.
 """
-import math
 from typing import List, Tuple
 
 import numpy as np
 import torch.nn as nn
 
-from .inference_state import InferenceStateError
+from .inference_state import InferenceStateError, check_amplitudes
 
 __all__ = ['validate_consingan_state']
 
@@ -53,10 +52,7 @@ def validate_consingan_state(
             'Use the file written by training.')
     for scale, noise in enumerate(noises):
         _check_noise(noise, scale, generator, source)
-    bad = [w for w in weights if not math.isfinite(w) or w < 0]
-    if bad:
-        raise InferenceStateError(f'{source} has invalid noise weights '
-                                  f'{bad}; they must be finite and >= 0.')
+    check_amplitudes(weights, source)
     return noises, weights, stage
 
 

@@ -5,7 +5,8 @@ from typing import List, Tuple
 import numpy as np
 import torch.nn as nn
 
-__all__ = ['InferenceStateError', 'validate_inference_state', 'check_same_run']
+__all__ = ['InferenceStateError', 'validate_inference_state', 'check_same_run',
+           'check_amplitudes', 'MAX_NOISE_AMPLITUDE']
 
 #: The fix for a damaged array, shared by the messages below.
 _DAMAGED = ('the file is damaged or was edited. Use the pickle written by '
@@ -13,6 +14,12 @@ _DAMAGED = ('the file is damaged or was edited. Use the pickle written by '
             ' unset to use the state stored in the checkpoint.')
 
 _KEYS = ('fixed_noises', 'noise_weights', 'curr_stage')
+
+#: The largest valid noise amplitude: 1 at the coarsest scale, and
+#: ``noise_weight_init`` (at most 5) x an RMSE of images in [-1, 1] (at most
+#: 2) above it; noise of this standard deviation already saturates every
+#: pixel.
+MAX_NOISE_AMPLITUDE = 10.0
 
 
 class InferenceStateError(ValueError):
@@ -60,11 +67,28 @@ def validate_inference_state(
                 f'{source}: fixed noise of scale {scale} has shape '
                 f'{noise.shape}; expected (1, {"1 or 3" if scale == 0 else 3}'
                 ', H, W). Use the pickle written with this checkpoint.')
-    bad = [w for w in weights if not math.isfinite(w) or w < 0]
-    if bad:
-        raise InferenceStateError(f'{source} has invalid noise weights '
-                                  f'{bad}; they must be finite and >= 0.')
+    check_amplitudes(weights, source)
     return noises, weights, stage
+
+
+def check_amplitudes(weights: List[float], source: str) -> None:
+    """Raise unless each amplitude is finite, in [0, MAX_NOISE_AMPLITUDE].
+
+    Args:
+        weights (list[float]): ``noise_weights``, one per scale.
+        source (str): Name of the file, for the message.
+
+    Returns:
+        None
+    """
+    for scale, weight in enumerate(weights):
+        if not (math.isfinite(weight) and
+                0 <= weight <= MAX_NOISE_AMPLITUDE):
+            raise InferenceStateError(
+                f'{source}: noise_weights[{scale}]={weight!r} (the noise '
+                f'amplitude of scale {scale}) must be a finite number in '
+                f'[0, {MAX_NOISE_AMPLITUDE:g}] (1 at scale 0, about 0.01-0.1 '
+                f'above); {_DAMAGED}')
 
 
 def _typed_state(state: dict, source: str

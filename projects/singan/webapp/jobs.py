@@ -19,6 +19,7 @@ import json
 import os
 import os.path as osp
 import secrets
+import shlex
 import shutil
 import signal
 import subprocess
@@ -139,12 +140,24 @@ class Job:
         # the pid may have been reused after a reboot: it must be ours
         return self.work_dir in cmdline and not zombie
 
+    def resume_command(self) -> str:
+        """The shell command that continues this job's training.
+
+        Returns:
+            str: ``singan train IMAGE --preset P --work-dir WORK --seed S
+            [...] --resume``: the job's own arguments, so it fits its
+            preset and schedule.
+        """
+        command = train_command(self.image, self.params.get(
+            'preset', DEFAULT_PRESET), self.work_dir,
+            self.params.get('seed', 0), self.params.get('schedule'))
+        return shlex.join(['singan'] + command[3:] + ['--resume'])
+
     def _last_error(self) -> str:
-        """The training's last ``error:`` line, else its last line."""
+        """The training's last ``error:`` line, else why it ended."""
         if self.params.get('stopped'):
-            return ('stopped from the page; to continue it, run singan train '
-                    f'{self.params["image"]} --work-dir work --resume in the '
-                    'job folder')
+            return ('stopped from the page; to continue it, run '
+                    f'{self.resume_command()}')
         try:
             with open(osp.join(self.folder, 'train.log'),
                       errors='replace') as f:
@@ -152,9 +165,14 @@ class Job:
         except OSError:
             lines = []
         errors = [line for line in lines if line.startswith('error:')]
-        last = (errors or lines or ['no output'])[-1]
-        return (f'the training process ended without finishing ({last}); '
-                'see train.log in the job folder')
+        if not errors:  # killed: with the server, by the system, a reboot
+            return ('the training process was killed before it finished and '
+                    'wrote no error (it is stopped with the server that '
+                    'started it, by the system when memory runs out, or by '
+                    f'a restart); to continue it, run {self.resume_command()}'
+                    '; see train.log in the job folder')
+        return (f'the training process ended without finishing '
+                f'({errors[-1]}); see train.log in the job folder')
 
     def describe(self) -> str:
         """``'20260101-120000-a1b2c3 (balloons.png, demo): training 40%'``."""
