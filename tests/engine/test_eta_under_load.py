@@ -52,6 +52,10 @@ class _Watch(Hook):
 
     def __init__(self, world: World, stream: io.StringIO) -> None:
         self.world, self.stream, self.seen = world, stream, []
+        self.probe_end = None
+
+    def before_train_epoch(self, runner) -> None:
+        self.probe_end = self.world.now  # the probe ran just before
 
     def after_train_iter(self, runner, batch_idx, data_batch=None,
                          outputs=None) -> None:
@@ -63,7 +67,8 @@ class _Watch(Hook):
                           runner.train_loop.progress()['threads']))
 
 
-def _train(tmp_path, monkeypatch, world: World, *options: str) -> list:
+def _train(tmp_path, monkeypatch, world: World, *options: str,
+           probe_seconds: float = 1e6) -> _Watch:
     """Train the tiny config for ``ITERS`` a scale on ``world``'s clock."""
     def step(model, data, optim_wrapper):
         world.now += world.cost(model.current_scale)
@@ -73,8 +78,8 @@ def _train(tmp_path, monkeypatch, world: World, *options: str) -> list:
     cfg = config_with_options(TINY_CONFIG, [
         *TINY_OPTIONS, f'train_cfg.iters_per_scale={ITERS}',
         'default_hooks.checkpoint.interval=1000',
-        'default_hooks.logger.interval=1000', 'train_cfg.probe_seconds=1e6',
-        *options])
+        'default_hooks.logger.interval=1000',
+        f'train_cfg.probe_seconds={probe_seconds}', *options])
     cfg.work_dir = str(tmp_path / 'run')
     prepare_config(cfg)
     runner = Runner.from_cfg(cfg)
@@ -87,7 +92,7 @@ def _train(tmp_path, monkeypatch, world: World, *options: str) -> list:
     runner.train_loop.tuner = ThreadTuner(
         runner.train_loop.tuner.forced, 0, most=2)
     runner.train()
-    return watch.seen
+    return watch
 
 
 def _errors(seen: list, first: int) -> list:
@@ -101,7 +106,7 @@ def _errors(seen: list, first: int) -> list:
 def test_printed_eta_follows_a_5x_slow_down(tmp_path, monkeypatch,
                                             slow_from):
     world = World(slow_from=slow_from, factor=5.0)
-    seen = _train(tmp_path, monkeypatch, world, 'train_cfg.threads=1')
+    seen = _train(tmp_path, monkeypatch, world, 'train_cfg.threads=1').seen
     # busy from 2.5% of the run: from 10% on; busy from 50%: 30 iterations
     # (1.2 half-lives) on. A mean over the whole run (the ETA before) is
     # 31% short there: it remembers the quiet half.
@@ -116,7 +121,7 @@ def test_contention_moves_training_to_one_thread(tmp_path, monkeypatch):
     # busy from the 3rd iteration: 2 threads stall 10x, 1 thread does not
     world = World(slow_from=3, factor=1.0, stall_on=2)
     seen = _train(tmp_path, monkeypatch, world,
-                  'train_cfg.single_thread_pixels=0')
+                  'train_cfg.single_thread_pixels=0').seen
     threads = [t for _, _, t in seen]
     for scale in range(4):  # each scale starts on 2, is moved to 1 fast
         part = threads[scale * ITERS:(scale + 1) * ITERS]
@@ -125,3 +130,11 @@ def test_contention_moves_training_to_one_thread(tmp_path, monkeypatch):
     assert seen[-1][0] < 1.6 * quiet_one_thread  # not 10x
     ratios = _errors(seen, 24)
     assert all(0.75 <= r <= 1.25 for r in ratios), (min(ratios), max(ratios))
+
+
+def test_probe_stays_within_its_budget(tmp_path, monkeypatch):
+    # untimed, the probe would take 4 x (0.5 + 2 + 8 + 32) = 170 s here
+    watch = _train(tmp_path, monkeypatch, World(), 'train_cfg.threads=1',
+                   probe_seconds=12)
+    assert watch.probe_end <= 12.0
+    assert watch.seen[0][1] > 0  # the scales not timed got a prediction

@@ -100,7 +100,7 @@ class ProgressBarHook(Hook):
 
     def during_probe(self, runner, text: str) -> None:
         """The probe's progress (``SinGANTrainLoop``)."""
-        if self.redraw:
+        if self.redraw and text.startswith('timing'):
             self._draw(f'starting: {text} ...')
 
     def after_train_iter(self, runner, batch_idx: int,

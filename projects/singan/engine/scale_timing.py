@@ -42,7 +42,8 @@ def time_iterations(model, optimizers, data: dict, iters: int,
                     warmup: int = 1, min_seconds: float = 0.0,
                     max_iters: int = 20,
                     clock: Callable[[], float] = time.perf_counter,
-                    deadline: Optional[float] = None) -> List[float]:
+                    deadline: Optional[float] = None,
+                    least: int = 1) -> List[float]:
     """Seconds of training iterations at the model's current scale.
 
     Args:
@@ -56,9 +57,10 @@ def time_iterations(model, optimizers, data: dict, iters: int,
         max_iters (int): Cap of timed iterations when ``min_seconds`` asks
             for more than ``iters``.
         clock (Callable): Time source.
-        deadline (float, optional): ``clock()`` value not to pass: after the
-            first timed iteration, no further one starts unless one more
-            of the slowest so far would end before it.
+        deadline (float, optional): ``clock()`` value not to pass: after
+            ``least`` timed iterations, no further one starts unless one
+            more of the slowest so far would end before it.
+        least (int): Timed iterations run whatever the deadline.
 
     Returns:
         list[float]: Seconds of each timed iteration.
@@ -68,7 +70,7 @@ def time_iterations(model, optimizers, data: dict, iters: int,
     times: List[float] = []
     while len(times) < iters or (sum(times) < min_seconds
                                  and len(times) < max_iters):
-        if times and deadline is not None and \
+        if len(times) >= least and deadline is not None and \
                 clock() + max(times) > deadline:
             break
         if torch.cuda.is_available():
@@ -103,7 +105,10 @@ def probe_seconds_per_iter(model, optimizers, reals: Sequence[torch.Tensor],
     The probe stays within ``budget`` seconds, also on a busy machine where
     one fine-scale iteration can take 10 s: a scale is timed only when two
     of its iterations, predicted from the last scale timed by pixel count,
-    fit in what is left; the scales not timed get that prediction.
+    fit in what is left; the scales not timed get that prediction. The
+    first scale timed always gets a warm-up and one timed iteration (the
+    very first iteration of a process is several times slower than the
+    next ones, so it would mislead every prediction).
 
     Args:
         model (SinGAN): The model, at the scale training continues from.
@@ -150,7 +155,7 @@ def probe_seconds_per_iter(model, optimizers, reals: Sequence[torch.Tensor],
                 times = time_iterations(
                     model, optimizers, data, iters=1 + PROBE_ITERS,
                     warmup=0, min_seconds=0.05, clock=clock,
-                    deadline=deadline)
+                    deadline=deadline, least=1 if seconds else 2)
             seconds[scale] = min(times[1:] or times)
     report(_summary(seconds, guessed, clock() - began))
     return seconds
