@@ -33,7 +33,8 @@ class Preset:
         config (str): Name of a shipped config (``singan.resources``).
         max_size (int): Long side of the finest scale, px (the config's
             ``train_dataloader.dataset.max_size``).
-        scales (int): Scales of a 4:3 photo (balloons.png).
+        scales (int): Scales of a 4:3 photo (balloons.png, 248x186; a
+            photo smaller than ``max_size`` is not scaled up).
         iters_per_scale (int): The config's ``train_cfg.iters_per_scale``.
         concurrent (int): Generator scales trained together (1: one at a
             time, the paper).
@@ -71,9 +72,9 @@ PRESETS: Dict[str, Preset] = {
         concurrent=3, time='~41 min on a quiet 2-core CPU (projected from '
         '45.5 min measured at 300 iterations)'),
     'paper': Preset(
-        'singan_balloons', max_size=250, scales=9, iters_per_scale=2000,
-        concurrent=1, time="~12.7 h on a 2-core CPU (projected): the "
-        "paper's schedule"),
+        'singan_balloons', max_size=300, scales=9, iters_per_scale=2000,
+        concurrent=1, time="~12.7 h for balloons.png (248 px) on a 2-core "
+        "CPU (projected): the paper's schedule"),
 }
 
 #: The preset of ``singan train`` without ``--preset``.
