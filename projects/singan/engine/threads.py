@@ -5,10 +5,10 @@ but when other processes share the cores they spin and stall: the same
 scale ran ~10x slower on two threads than on one under load
 (docs/speed.md). No fixed rule fits both, so :class:`ThreadTuner` measures:
 every scale starts on a guess (one thread below ``single_thread_pixels``,
-torch's default above, or the count an earlier scale moved to), and every ``recheck_every`` iterations - at once
-when the iterations run much slower than the probe said, which is what
-contention looks like - it trains a few iterations on a neighbouring count
-and keeps whichever was faster. ``threads=N`` forces N everywhere.
+torch's default above, or the count an earlier scale moved to), and every
+``recheck_every`` iterations - at once when the iterations run much slower
+than before, which is what contention looks like - it trains a few
+iterations on a neighbouring count and keeps whichever was faster. ``threads=N`` forces N everywhere.
 """
 import statistics
 from collections import deque
