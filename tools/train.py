@@ -2,6 +2,7 @@
 
     python tools/train.py configs/singan/singan_balloons.py
     python tools/train.py CONFIG --resume            # continue the last run
+    python tools/train.py CONFIG --threads 1         # force the CPU threads
     python tools/train.py CONFIG --cfg-options \
         train_dataloader.dataset.data_root=my.png model.num_scales=None
 """
@@ -38,6 +39,10 @@ def parse_args() -> argparse.Namespace:
         help='train into a work dir that holds the checkpoints of an earlier '
         'run, replacing them (without it, such a run is refused)')
     parser.add_argument(
+        '--threads', type=_positive, metavar='N',
+        help='CPU threads of training (sets train_cfg.threads; default: '
+        'chosen per scale by timing, re-checked as it runs)')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=CfgOptionsAction,
@@ -54,10 +59,19 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f'{value} must be >= 1')
+    return value
+
+
 def main() -> None:
     args = parse_args()
     cfg = Config.fromfile(find_config(args.config))
     merge_cli_options(cfg, args.cfg_options)
+    if args.threads is not None:
+        cfg.train_cfg.threads = args.threads
     apply_path_arguments(cfg, args)
     work_dir = args.work_dir or cfg.get('work_dir', None) or \
         default_work_dir(args.config)

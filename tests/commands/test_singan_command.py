@@ -11,6 +11,7 @@ import io
 import json
 import os
 import os.path as osp
+import re
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,7 @@ import types
 import cv2
 import numpy as np
 import pytest
+import torch
 from conftest import BALLOONS, ROOT
 from PIL import Image
 
@@ -86,6 +88,45 @@ def test_train_writes_samples_grid_gif_and_progress(trained):
     out = trained['proc'].stdout
     assert 'singan sample work_dirs/photo' in out
     assert 'singan harmonize work_dirs/photo' in out and 'singan app' in out
+
+
+def test_train_output_is_a_few_lines_and_the_dumps_go_to_the_log(trained):
+    proc = trained['proc']  # not a terminal: progress as plain lines
+    lines = (proc.stdout + proc.stderr).strip().splitlines()
+    assert len(lines) < 30, lines
+    text = '\n'.join(lines)
+    assert lines[0].startswith('singan train: photo.png (248x186) -> '
+                               'samples of 32x24 px (--max-size 32)')
+    assert 'CPU threads chosen per scale by timing' in text
+    assert '--preset fast or --max-size PX' in text
+    assert 'System environment' not in text and 'Config:' not in text
+    assert re.search(r'^scale 1/1 \[\d/4\] .*ETA ', text, re.M)
+    log = re.search(r'full log \(environment, config, losses\): (\S+)',
+                    text).group(1)
+    with open(log) as f:
+        dumped = f.read()
+    assert 'System environment' in dumped and 'Config:' in dumped
+    assert 'Seconds per iteration, timed per scale' in dumped
+
+
+def test_done_after_a_resume_counts_the_earlier_training(trained, tmp_path):
+    work_dir = str(tmp_path / 'photo')
+    shutil.copytree(trained['work_dir'], work_dir)
+    checkpoint = osp.join(work_dir, 'iter_4.pth')
+    state = torch.load(checkpoint, weights_only=False)
+    state['singan_loop']['elapsed_s'] = 1000.0  # the first session's 16:40
+    torch.save(state, checkpoint)
+    proc = singan('train', 'photo.png', '--work-dir', work_dir, '--resume',
+                  checkpoint, '--num-samples', '1', *TINY,
+                  cwd=trained['home'])
+    done = re.search(r'Done in (\d+):(\d\d) \(training (\d+):(\d\d), of '
+                     r'which 16:40 before the resume', proc.stdout)
+    assert done, proc.stdout
+    total, training = (60 * int(done.group(i)) + int(done.group(i + 1))
+                       for i in (1, 3))
+    assert 1000 < training <= total
+    with open(osp.join(work_dir, 'progress.json')) as f:
+        assert json.load(f)['elapsed_s'] > 1000
 
 
 def test_apps_find_everything_in_the_work_dir(trained):

@@ -6,9 +6,11 @@ knows what each scale costs); this module only draws them::
 
     scale 3/6 [120/250] [##########----------]  45.2%  ETA 6:41
 
-Off a terminal (a pipe, a log file, the browser app's subprocess) nothing is
-drawn: mmengine's log lines, which carry the same numbers, are the output.
+Off a terminal (a pipe, a log file, the browser app's subprocess) the same
+line is written as a plain line every half minute. mmengine's log lines
+(environment, config, losses) go to the log file only.
 """
+import os.path as osp
 import shutil
 import sys
 import time
@@ -61,29 +63,45 @@ def format_progress(info: dict, width: int = 80) -> str:
 
 
 class ProgressBarHook(Hook):
-    """Redraw the bar on a terminal after iterations; a line per scale.
+    """The progress of ``singan train``: a bar on a terminal, lines off one.
+
+    On a terminal (``redraw=True``) the bar's line is redrawn after
+    iterations; elsewhere (a pipe, a file) a plain line is written every
+    ``min_seconds``. Either way a line stays for the full log's path, the
+    probe's start, and every finished scale.
 
     Args:
-        stream (TextIO): Where to draw; ``None``: ``sys.stderr``.
-        min_seconds (float): Least time between two redraws.
+        stream (TextIO): Where to write; ``None``: ``sys.stderr``.
+        min_seconds (float): Least time between two redraws (or lines).
         clock (Callable[[], float], optional): Time source (tests).
+        redraw (bool): Redraw one line (a terminal) rather than append.
     """
 
     priority = 'LOWEST'
 
     def __init__(self, stream: Optional[TextIO] = None,
                  min_seconds: float = 0.2,
-                 clock: Optional[Callable[[], float]] = None) -> None:
+                 clock: Optional[Callable[[], float]] = None,
+                 redraw: bool = True) -> None:
         self.stream = stream or sys.stderr
         self.min_seconds = min_seconds
         self.clock = clock or time.monotonic
+        self.redraw = redraw
         self._last: Optional[float] = None
         self._drawn = False
 
     def before_train(self, runner) -> None:
-        """Say what the quiet seconds before the first iteration are."""
+        """Where the full log is; what the quiet seconds before training
+        are."""
+        log = osp.join(runner.log_dir, f'{runner.timestamp}.log')
+        self._line(f'full log (environment, config, losses): {log}')
         self._draw('starting: timing a few iterations of every scale for '
                    'the ETA ...')
+
+    def during_probe(self, runner, text: str) -> None:
+        """The probe's progress (``SinGANTrainLoop``)."""
+        if self.redraw and text.startswith('timing'):
+            self._draw(f'starting: {text} ...')
 
     def after_train_iter(self, runner, batch_idx: int,
                          data_batch: Optional[dict] = None,
@@ -119,13 +137,16 @@ class ProgressBarHook(Hook):
         return shutil.get_terminal_size((80, 24)).columns
 
     def _draw(self, text: str) -> None:
-        """Replace the bar's line with ``text``."""
+        """Replace the bar's line with ``text`` (off a terminal: a line)."""
+        if not self.redraw:
+            self._line(text)
+            return
         self.stream.write('\r\x1b[K' + text[:self._width() - 1])
         self.stream.flush()
         self._drawn = True
 
     def _line(self, text: str) -> None:
         """Print ``text`` on its own line, where the bar was."""
-        self.stream.write('\r\x1b[K' + text + '\n')
+        self.stream.write(('\r\x1b[K' if self._drawn else '') + text + '\n')
         self.stream.flush()
         self._drawn = False

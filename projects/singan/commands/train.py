@@ -8,18 +8,24 @@ A preset (``singan/presets.py``) names the config; the photo replaces its
 image and ``num_scales`` is derived from the photo. Training goes through
 mmengine's Runner with every check of ``tools/train.py``
 (``singan.training``). While it runs, ``WORK_DIR/progress.json`` says where
-it is (``ProgressFileHook``) and a terminal shows a progress bar; at the end
-samples, a grid and an animated GIF are written to ``WORK_DIR/samples`` and
-the next commands to try are printed.
+it is (``ProgressFileHook``) and the console gets the run's settings in a
+few lines, then a progress bar (plain progress lines off a terminal); the
+environment and config dumps and the loss lines go to the log file only. At
+the end samples, a grid and an animated GIF are written to
+``WORK_DIR/samples`` and the next commands to try are printed.
 """
 import argparse
+import logging
 import os.path as osp
 import shlex
 import sys
 import time
+from contextlib import contextmanager
+from typing import Iterator
 
 from mmengine.config import Config, ConfigDict
-from mmengine.logging import print_log
+from mmengine.device import get_device
+from mmengine.logging import MMLogger, print_log
 
 from .. import paper
 from ..apis.limits import capped_size
@@ -28,7 +34,8 @@ from ..config_keys import apply_path_arguments, merge_cli_options
 from ..engine.progress_file_hook import PROGRESS_FILE, ProgressFile
 from ..fileio import read_image
 from ..fileio.paths import describe_missing
-from ..presets import DEFAULT_PRESET, PRESETS, Preset, get_preset
+from ..presets import (DEFAULT_PRESET, PRESETS, Preset, get_preset,
+                       larger_hint)
 from ..resources import find_config
 from ..training import default_work_dir, prepare_run, train
 from ..work_dir import check_earlier_run
@@ -52,23 +59,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         None
     """
     parser.add_argument('image', help='the photo to learn (any size; it is '
-                        'scaled to the preset\'s finest scale)')
+                        'scaled down to the preset\'s finest scale: '
+                        f'{PRESETS[DEFAULT_PRESET].max_size} px on its long '
+                        'side by default)')
     presets = '; '.join(f'{k}: {p.description}' for k, p in PRESETS.items())
     parser.add_argument('--preset', default=DEFAULT_PRESET,
                         metavar='{' + ','.join(PRESETS) + '}',
                         help=f'training schedule (default {DEFAULT_PRESET}).'
-                        f' {presets}')
+                        f' {presets}. {larger_hint(DEFAULT_PRESET)}')
     parser.add_argument('--work-dir', help='where checkpoints, snapshots, '
                         'samples and progress.json go (default: '
                         'work_dirs/<image name>)')
     parser.add_argument('--max-size', type=int, metavar='PX',
                         help='long side of the finest scale, in pixels '
-                        '(default: the preset\'s)')
+                        '(default: the preset\'s, '
+                        f'{PRESETS[DEFAULT_PRESET].max_size} for '
+                        f'{DEFAULT_PRESET}); the output size of samples')
     parser.add_argument('--iters-per-scale', type=int, metavar='N',
                         help='iterations of every scale (default: the '
                         'preset\'s)')
     parser.add_argument('--seed', type=int, help='random seed of training '
                         '(default: the preset\'s) and of the samples')
+    parser.add_argument('--threads', type=int, metavar='N',
+                        help='CPU threads of training (default: chosen per '
+                        'scale by timing, re-checked as it runs, so a busy '
+                        'machine gets fewer); also train_cfg.threads')
     parser.add_argument('--num-samples', type=int, default=8, metavar='N',
                         help='random samples written at the end (default 8)')
     parser.add_argument('--resume', nargs='?', const='auto', metavar='CKPT',
@@ -96,12 +111,16 @@ def run(args: argparse.Namespace) -> int:
     progress = osp.join(work_dir, PROGRESS_FILE)
     began, owned = time.monotonic(), False
     try:
-        cfg = _config(preset, args)
-        prepare_run(cfg, work_dir, args.resume, args.overwrite)
+        with _quiet_console():
+            cfg = _config(preset, args)
+            prepare_run(cfg, work_dir, args.resume, args.overwrite)
         owned = True  # the work dir is this run's from here on
         ProgressFile(progress).update(status='starting')
-        hooks = [ProgressBarHook()] if _on_terminal() else []
-        train(cfg, hooks)
+        _print_settings(cfg, args)
+        tty = _on_terminal()
+        runner = train(cfg, [ProgressBarHook(
+            min_seconds=0.2 if tty else 30.0, redraw=tty)])
+        trained = time.monotonic()
         print(f'Writing {args.num_samples} samples, a grid and an animation '
               f'to {osp.join(osp.normpath(work_dir), "samples")} ...',
               flush=True)
@@ -113,13 +132,16 @@ def run(args: argparse.Namespace) -> int:
             _report_failure(progress, err)
         raise
     ProgressFile(progress, keep=True).update(status='done', **results)
-    _print_next(work_dir, preset, results, time.monotonic() - began)
+    loop = runner.train_loop
+    _print_next(work_dir, preset, results, dict(
+        training=loop.elapsed_s, before=loop.elapsed_before,
+        session=trained - began, sampling=time.monotonic() - trained))
     return 0
 
 
 def _check_counts(args: argparse.Namespace) -> None:
     """The numbers given must be positive."""
-    for flag in ('max_size', 'iters_per_scale', 'num_samples'):
+    for flag in ('max_size', 'iters_per_scale', 'num_samples', 'threads'):
         value = getattr(args, flag)
         if value is not None and value < 1:
             raise UserInputError(f'--{flag.replace("_", "-")}={value} must '
@@ -141,15 +163,52 @@ def _config(preset: Preset, args: argparse.Namespace) -> Config:
     _fit_min_size(dataset)
     if args.iters_per_scale is not None:
         cfg.train_cfg.iters_per_scale = args.iters_per_scale
+    if args.threads is not None:
+        cfg.train_cfg.threads = args.threads
     if args.seed is not None:
         cfg.randomness = dict(cfg.get('randomness') or {}, seed=args.seed)
     logger = (cfg.get('default_hooks') or {}).get('logger') or {}
     cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [dict(
         type='ProgressFileHook', interval=logger.get('interval', 10),
         final_status='sampling')]
-    if _on_terminal():
-        cfg.console_log_level = 'WARNING'  # the bar shows the progress
+    cfg.console_log_level = 'WARNING'  # the settings and the bar instead
     return cfg
+
+
+@contextmanager
+def _quiet_console() -> Iterator:
+    """Keep INFO lines of the checks off the console (the settings lines
+    say the same, and the Runner's log file gets them again)."""
+    handlers = [h for h in MMLogger.get_current_instance().handlers
+                if type(h) is logging.StreamHandler]
+    levels = [h.level for h in handlers]
+    for handler in handlers:
+        handler.setLevel(max(handler.level, logging.WARNING))
+    try:
+        yield
+    finally:
+        for handler, level in zip(handlers, levels):
+            handler.setLevel(level)
+
+
+def _print_settings(cfg: Config, args: argparse.Namespace) -> None:
+    """The run in a few lines: photo, sizes, schedule, threads, where."""
+    dataset = cfg.train_dataloader.dataset
+    height, width = read_image(dataset.data_root).shape[:2]
+    h, w = capped_size(height, width, dataset.max_size)
+    scales, iters = cfg.model.num_scales + 1, cfg.train_cfg.iters_per_scale
+    threads = cfg.train_cfg.get('threads')
+    device = get_device()
+    threads = 'GPU' if device != 'cpu' else (
+        f'{threads} CPU threads (forced)' if threads else
+        'CPU threads chosen per scale by timing (--threads N forces)')
+    resume = '; resuming' if cfg.get('resume') else ''
+    print(f'singan train: {args.image} ({width}x{height}) -> samples of '
+          f'{w}x{h} px (--max-size {dataset.max_size}), preset '
+          f'{args.preset}{resume}', flush=True)
+    print(f'  {scales} scales x {iters} iterations on {device}, {threads}; '
+          f'work dir {osp.normpath(cfg.work_dir)}')
+    print(f'  {larger_hint(args.preset)}', flush=True)
 
 
 def _fit_min_size(dataset: ConfigDict) -> None:
@@ -175,7 +234,7 @@ def _fit_min_size(dataset: ConfigDict) -> None:
 
 
 def _on_terminal() -> bool:
-    """Whether a progress bar can be drawn (stderr is a terminal)."""
+    """Whether the progress bar can be redrawn (stderr is a terminal)."""
     return sys.stderr.isatty()
 
 
@@ -216,10 +275,21 @@ def _error_line(err: BaseException) -> str:
 
 
 def _print_next(work_dir: str, preset: Preset, results: dict,
-                seconds: float) -> None:
-    """Where everything is, and the commands to try next."""
+                times: dict) -> None:
+    """Where everything is, and the commands to try next.
+
+    ``times``: ``training`` (the run's, earlier sessions included),
+    ``before`` (of those sessions), ``session`` and ``sampling`` (this
+    command's).
+    """
     run = shlex.quote(osp.normpath(work_dir))
-    print(f'\nDone in {format_seconds(seconds)}. Work dir: '
+    total = times['before'] + times['session'] + times['sampling']
+    detail = f'training {format_seconds(times["training"])}'
+    if times['before'] > 0:
+        detail += (f', of which {format_seconds(times["before"])} before '
+                   'the resume')
+    print(f'\nDone in {format_seconds(total)} ({detail}; samples '
+          f'{format_seconds(times["sampling"])}). Work dir: '
           f'{osp.abspath(work_dir)}')
     print(f'  {len(results["samples"])} samples: '
           f'{osp.dirname(results["samples"][0])}')

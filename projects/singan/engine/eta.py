@@ -7,7 +7,11 @@ iterations run so far - mmengine's ETA - is wrong by up to 30x early on.
 :class:`ScaleETA` takes a cost per iteration of every scale (measured on a
 copy of the model before training, see ``scale_timing.py``) and calibrates
 it on the iterations actually run: time left = (measured seconds / probed
-seconds of the iterations run) x probed seconds of the iterations left.
+seconds of the recent iterations) x probed seconds of the iterations left.
+"Recent" is an exponential weighting by iteration (half-life ``halflife``
+iterations): when the machine gets busier (or quieter) mid-run the ETA
+follows within a few dozen iterations, where a mean over the whole run
+would lag for as long as the run had gone.
 """
 import time
 from typing import Callable, Dict, Mapping, Optional
@@ -23,18 +27,24 @@ class ScaleETA:
         costs (Mapping[int, float]): Scale -> probed seconds per iteration,
             for every scale still to train.
         clock (Callable[[], float]): Time source (a fake one in tests).
+        halflife (float): Iterations after which an iteration's weight in
+            the calibration has halved.
     """
 
     def __init__(self, iters_per_scale: int, costs: Mapping[int, float],
-                 clock: Callable[[], float] = time.perf_counter) -> None:
+                 clock: Callable[[], float] = time.perf_counter,
+                 halflife: float = 25.0) -> None:
         if not costs:
             raise ValueError('ScaleETA needs the cost of at least one scale.')
+        if not halflife > 0:
+            raise ValueError(f'halflife={halflife!r} must be > 0.')
         self.iters_per_scale = iters_per_scale
         self.costs: Dict[int, float] = dict(costs)
         self.clock = clock
-        self._done: Dict[int, int] = {}  # iterations run, this session
+        self.decay = 0.5 ** (1.0 / halflife)
         self._position = (min(self.costs), 0)
-        self._seconds = 0.0
+        self._measured = 0.0  # decayed sums over the iterations run
+        self._probed = 0.0
         self._since: Optional[float] = None
 
     def start(self, scale: int, scale_iter: int) -> None:
@@ -50,21 +60,39 @@ class ScaleETA:
         self._position = (scale, scale_iter)
         self._since = self.clock()
 
-    def iteration_done(self) -> None:
-        """Count one more iteration of the current scale, and its time."""
+    def iteration_done(self, typical: bool = True) -> None:
+        """Count one more iteration of the current scale, and its time.
+
+        Args:
+            typical (bool): Whether its time says what the next ones will
+                cost; ``False`` (e.g. a trial of another thread count, see
+                ``threads.py``): it counts as done, its time is left out.
+
+        Returns:
+            None
+        """
         now = self.clock()
-        if self._since is not None:
-            self._seconds += now - self._since
-        self._since = now
         scale, scale_iter = self._position
-        self._done[scale] = self._done.get(scale, 0) + 1
+        if self._since is not None and typical:
+            self._measured = self.decay * self._measured + now - self._since
+            self._probed = self.decay * self._probed + self.costs[scale]
+        self._since = now
         self._position = (scale, scale_iter + 1)
+
+    def recalibrate(self) -> None:
+        """Forget the calibration so far: the iterations to come differ
+        (e.g. training moved to another thread count).
+
+        Returns:
+            None
+        """
+        self._measured = self._probed = 0.0
 
     @property
     def calibration(self) -> float:
-        """Measured / probed seconds of the iterations run (1 before any)."""
-        probed = sum(self.costs[s] * n for s, n in self._done.items())
-        return self._seconds / probed if probed > 0 else 1.0
+        """Measured / probed seconds of the recent iterations (1 before
+        any)."""
+        return self._measured / self._probed if self._probed > 0 else 1.0
 
     def seconds_left(self) -> float:
         """Estimated seconds until the last scale ends."""

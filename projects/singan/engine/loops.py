@@ -20,9 +20,10 @@ from mmengine.runner import IterBasedTrainLoop
 from .. import paper
 from ..registry import LOOPS
 from .eta import ScaleETA
-from .scale_timing import probe_seconds_per_iter, start_scale
+from .scale_timing import (PROBE_SECONDS, probe_seconds_per_iter,
+                           start_scale)
 from .schedule import ScaleSchedule
-from .threads import scale_threads
+from .threads import ThreadTuner
 
 __all__ = ['SinGANTrainLoop']
 
@@ -40,10 +41,15 @@ class SinGANTrainLoop(IterBasedTrainLoop):
         gamma (float): Factor of the drop (the paper: 0.1).
         lr_milestones (Sequence[int], optional): The drop's iterations as
             mmagic's ``lr_scheduler_args`` state them; ``None``: derived.
-        single_thread_pixels (int): Scales of fewer pixels train on one CPU
-            thread (``threads.py``); 0: never. Defaults to 4096.
+        single_thread_pixels (int): Scales of fewer pixels start on one CPU
+            thread, the others on torch's count; the count is then tuned by
+            timing (``threads.py``). 0: all start on torch's count.
+            Defaults to 4096.
+        threads (int, optional): Train every scale on this many CPU threads
+            instead of tuning (``--threads``); ``None``: tuned.
         probe_costs (bool): Time a few iterations of every scale on a copy of
             the model before training, for the ETA. Defaults to True.
+        probe_seconds (float): At most this long (about) for that.
         max_iters (int, optional): Must be ``None`` or the schedule's
             ``(num_scales + 1) * iters_per_scale``.
         **kwargs: ``val_begin``, ``val_interval`` of ``IterBasedTrainLoop``.
@@ -57,7 +63,9 @@ class SinGANTrainLoop(IterBasedTrainLoop):
                  gamma: float = paper.LR_GAMMA,
                  lr_milestones: Optional[Sequence[int]] = None,
                  single_thread_pixels: int = 4096,
+                 threads: Optional[int] = None,
                  probe_costs: bool = True,
+                 probe_seconds: float = PROBE_SECONDS,
                  max_iters: Optional[int] = None,
                  **kwargs) -> None:
         model = _unwrap(runner.model)
@@ -77,7 +85,14 @@ class SinGANTrainLoop(IterBasedTrainLoop):
                          max_iters=self.schedule.total_iters, **kwargs)
         _check_dataset(self.dataloader.dataset, model.num_scales)
         self.single_thread_pixels = single_thread_pixels
+        self.tuner = ThreadTuner(threads, single_thread_pixels)
         self.probe_costs = probe_costs
+        self.probe_seconds = probe_seconds
+        #: Time source of the ETA, the thread tuner and the probe.
+        self.clock = time.perf_counter
+        #: Training seconds of the run's earlier sessions (before a resume).
+        self.elapsed_before = 0.0
+        self._began: Optional[float] = None
         #: The scale in training, and its iterations done.
         self.scale = 0
         self.scale_iter = 0
@@ -102,6 +117,7 @@ class SinGANTrainLoop(IterBasedTrainLoop):
         self._reals = self._pyramid(next(self.dataloader_iterator))
         self._apply_resumed_state()
         self.eta = self._build_eta()
+        self._began = self.clock()
         self.runner.call_hook('before_train_epoch')
         while self.scale <= self.schedule.num_scales and \
                 not self.stop_training:
@@ -117,11 +133,15 @@ class SinGANTrainLoop(IterBasedTrainLoop):
                         self._reals)
             self._log_scale_start()
         self.eta.start(self.scale, self.scale_iter)
-        with scale_threads(self._reals[self.scale],
-                           self.single_thread_pixels):
+        probed = self.eta.costs.get(self.scale) if self.probe_costs else None
+        self.tuner.start_scale(self._reals[self.scale], probed)
+        before = torch.get_num_threads()
+        try:
             while self.scale_iter < self.schedule.iters_per_scale and \
                     not self.stop_training:
                 self.run_iter(next(self.dataloader_iterator))
+        finally:
+            torch.set_num_threads(before)
         if self.scale_iter == self.schedule.iters_per_scale:
             self.runner.call_hook('after_train_scale', scale=self.scale,
                                   real=self._reals[self.scale])
@@ -142,13 +162,28 @@ class SinGANTrainLoop(IterBasedTrainLoop):
         self.runner.model.train()
         self.runner.optim_wrapper.set_lr_factor(
             self.schedule.lr_factor(self.scale_iter))
-        outputs = self.runner.model.train_step(
-            data_batch, optim_wrapper=self.runner.optim_wrapper)
+        outputs = self._timed_step(data_batch)
         self.scale_iter += 1  # iterations done, as checkpoints count them
-        self.eta.iteration_done()
         self.runner.call_hook('after_train_iter', batch_idx=self._iter,
                               data_batch=data_batch, outputs=outputs)
         self._iter += 1
+
+    def _timed_step(self, data_batch: dict) -> dict:
+        """``train_step`` on the tuner's thread count, timed for it and
+        for the ETA."""
+        threads, trial = self.tuner.threads_now(), self.tuner.trial
+        if torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
+        began = self.clock()
+        outputs = self.runner.model.train_step(
+            data_batch, optim_wrapper=self.runner.optim_wrapper)
+        decisions = len(self.tuner.log)
+        self.tuner.record(self.clock() - began)
+        self.eta.iteration_done(typical=trial is None)
+        for line in self.tuner.log[decisions:]:
+            self.runner.logger.info(f'Scale {self.scale}: {line}.')
+            self.eta.recalibrate()  # the iterations before are no guide
+        return outputs
 
     # -------------------------------------------------------- progress
     def progress(self) -> Dict[str, float]:
@@ -156,8 +191,10 @@ class SinGANTrainLoop(IterBasedTrainLoop):
 
         Returns:
             dict: ``scale``, ``num_scales``, ``scale_iter``,
-            ``iters_per_scale``, ``percent`` (of all iterations) and
-            ``eta_s`` (seconds left; ``None`` before training starts).
+            ``iters_per_scale``, ``percent`` (of all iterations),
+            ``eta_s`` (seconds left; ``None`` before training starts),
+            ``elapsed_s`` (training seconds so far, the sessions before a
+            resume included) and ``threads`` (CPU threads now).
         """
         done = self.schedule.first_iter(self.scale) + self.scale_iter
         return dict(
@@ -165,23 +202,32 @@ class SinGANTrainLoop(IterBasedTrainLoop):
             scale_iter=self.scale_iter,
             iters_per_scale=self.schedule.iters_per_scale,
             percent=100.0 * done / self.schedule.total_iters,
-            eta_s=self.eta.seconds_left() if self.eta else None)
+            eta_s=self.eta.seconds_left() if self.eta else None,
+            elapsed_s=self.elapsed_s, threads=self.tuner.threads_now())
+
+    @property
+    def elapsed_s(self) -> float:
+        """Training seconds of the whole run: earlier sessions + this."""
+        now = 0.0 if self._began is None else self.clock() - self._began
+        return self.elapsed_before + now
 
     def _build_eta(self) -> ScaleETA:
         """Costs per scale: probed on a copy of the model, or assumed equal."""
         first = self.scale
         costs = {s: 1.0 for s in range(first, self.schedule.num_scales + 1)}
         if self.probe_costs and costs:
-            began = time.perf_counter()
             costs = probe_seconds_per_iter(
                 self.model, self.runner.optim_wrapper, self._reals,
-                self.single_thread_pixels, resumed_inside=self.scale_iter > 0)
-            self.runner.logger.info(
-                'Seconds per iteration, timed per scale on a copy of the '
-                'model for the ETA (%.1f s): %s' %
-                (time.perf_counter() - began,
-                 ', '.join(f'{s}: {c:.3g}' for s, c in costs.items())))
-        return ScaleETA(self.schedule.iters_per_scale, costs or {first: 1.0})
+                self.single_thread_pixels, resumed_inside=self.scale_iter > 0,
+                threads=self.tuner.forced, budget=self.probe_seconds,
+                report=self._report_probe, clock=self.clock)
+        return ScaleETA(self.schedule.iters_per_scale, costs or {first: 1.0},
+                        clock=self.clock)
+
+    def _report_probe(self, text: str) -> None:
+        """A line of the probe: to the log, and to hooks that show it."""
+        self.runner.logger.info(text[0].upper() + text[1:] + '.')
+        self.runner.call_hook('during_probe', text=text)
 
     def _log_scale_start(self) -> None:
         """One log line when a scale starts."""
@@ -199,7 +245,8 @@ class SinGANTrainLoop(IterBasedTrainLoop):
     # ----------------------------------------------------------- state
     def state_dict(self) -> dict:
         """The loop's position: scale in training and its iterations done."""
-        return dict(scale=self.scale, scale_iter=self.scale_iter)
+        return dict(scale=self.scale, scale_iter=self.scale_iter,
+                    elapsed_s=self.elapsed_s)
 
     def load_state_dict(self, checkpoint: dict) -> None:
         """Keep a loaded checkpoint's states until :meth:`run` applies them.
@@ -223,6 +270,7 @@ class SinGANTrainLoop(IterBasedTrainLoop):
         loop = checkpoint.get('singan_loop') or _legacy_position(
             checkpoint, self.schedule)
         self.scale, self.scale_iter = loop['scale'], loop['scale_iter']
+        self.elapsed_before = float(loop.get('elapsed_s', 0.0))
         if self.model.current_scale != self.scale:
             raise ValueError(
                 f'The checkpoint is inside scale {self.scale} but its '

@@ -7,6 +7,8 @@ process by reading this file; it is replaced atomically (temporary file +
     status      'starting' | 'training' | 'sampling' | 'done' | 'failed'
     scale, num_scales (number of scales), scale_iter, iters_per_scale,
     iter, max_iters, percent (0-100), eta_s (seconds left, or null),
+    elapsed_s (training seconds so far, with the sessions before a resume),
+    threads (CPU threads training uses now),
     snapshot, checkpoint, pickle (latest files, absolute paths, or null),
     samples (list), grid, gif (written after training, by ``singan train``),
     error (the ``error: ...`` line of a failed run), updated (time.time())
@@ -32,8 +34,9 @@ STATUSES = ('starting', 'training', 'sampling', 'done', 'failed')
 #: Every field and its value before anything is known.
 _EMPTY = dict(status='starting', scale=0, num_scales=0, scale_iter=0,
               iters_per_scale=0, iter=0, max_iters=0, percent=0.0,
-              eta_s=None, snapshot=None, checkpoint=None, pickle=None,
-              samples=[], grid=None, gif=None, error=None, updated=0.0)
+              eta_s=None, elapsed_s=0.0, threads=None, snapshot=None,
+              checkpoint=None, pickle=None, samples=[], grid=None, gif=None,
+              error=None, updated=0.0)
 #: Message hub keys where our hooks and mmengine's leave their latest file.
 SNAPSHOT_INFO, PICKLE_INFO, CHECKPOINT_INFO = ('singan_snapshot',
                                                'singan_pickle', 'last_ckpt')
