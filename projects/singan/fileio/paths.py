@@ -1,15 +1,84 @@
-"""What is wrong with a path, in words: loops, dangling links, bad folders.
+"""What is wrong with a path, in words: loops, links, URLs, special files.
 
-``os.makedirs`` reports a symbolic-link loop as "File exists" and
-``os.path.exists`` says a dangling link does not exist; the functions here
+``os.makedirs`` reports a symbolic-link loop as "File exists",
+``os.path.exists`` says a dangling link or a URL does not exist, and
+``os.path.getsize`` gives 0 for a named pipe or a device; the functions here
 name the real problem and the option to change.
 """
 import errno
 import os
 import os.path as osp
+import re
+import stat
 import tempfile
 
-__all__ = ['link_problem', 'describe_missing', 'check_output_dir']
+__all__ = ['link_problem', 'describe_missing', 'check_output_dir',
+           'is_url', 'url_problem', 'special_file_problem']
+
+#: ``scheme://``: a URL, not a local path (``C:\`` has no ``//``).
+_URL = re.compile(r'^[A-Za-z][A-Za-z0-9+.-]*://')
+
+#: File types that are not regular files, as the message names them.
+_SPECIAL = (
+    (stat.S_ISFIFO, 'a named pipe (FIFO)'),
+    (stat.S_ISCHR, 'a character device'),
+    (stat.S_ISBLK, 'a block device'),
+    (stat.S_ISSOCK, 'a socket'),
+)
+
+
+def is_url(path: str) -> bool:
+    """Whether ``path`` is a URL such as ``https://host/photo.jpg``.
+
+    Args:
+        path (str): A path as given.
+
+    Returns:
+        bool: It starts with ``scheme://``.
+    """
+    return bool(_URL.match(os.fspath(path)))
+
+
+def url_problem(path: str, what: str = 'The file') -> str:
+    """The message for a URL given where a local file is read.
+
+    Args:
+        path (str): The URL.
+        what (str): What the file is, e.g. ``'Image file'``.
+
+    Returns:
+        str: That it is a URL, and how to get a local copy.
+    """
+    name = osp.basename(path.split('?')[0].rstrip('/')) or 'FILE'
+    return (f'{what} {path!r} is a URL; only local files are read. Download '
+            f'it first (e.g. curl -L -o {name} \'{path}\') and give the '
+            'local path.')
+
+
+def special_file_problem(path: str, what: str = 'The file') -> str:
+    """Why ``path`` is no regular file (pipe, device, socket), or ``''``.
+
+    A pipe or a device has no size and may never end, so reading it "as a
+    file" would report it empty or read without end.
+
+    Args:
+        path (str): An existing path.
+        what (str): What the file is, e.g. ``'Image file'``.
+
+    Returns:
+        str: The message, or ``''`` for a regular file, a folder or a path
+        that cannot be examined.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return ''
+    for test, kind in _SPECIAL:
+        if test(mode):
+            return (f'{what} {path!r} is {kind}, not a regular file: it has '
+                    'no size and may never end. Save its contents to a file '
+                    'and give that path.')
+    return ''
 
 
 def link_problem(path: str) -> str:
@@ -42,16 +111,21 @@ def link_problem(path: str) -> str:
         current = parent
 
 
-def describe_missing(path: str, default: str) -> str:
+def describe_missing(path: str, default: str, what: str = 'The path') -> str:
     """The message for a path that cannot be opened.
 
     Args:
         path (str): The path given.
         default (str): The message when no link is at fault.
+        what (str): What the file is, e.g. ``'Image file'``, for the
+            message of a URL.
 
     Returns:
-        str: ``default``, or what is wrong with a link on the way.
+        str: ``default``, the URL message (:func:`url_problem`), or what is
+        wrong with a link on the way.
     """
+    if is_url(path) and not osp.lexists(path):
+        return url_problem(path, what)
     problem = link_problem(path)
     return f'{path!r} cannot be opened: {problem}.' if problem else default
 

@@ -18,6 +18,7 @@ from ..presets import PRESETS
 from ..resources import sample_image_dirs
 from . import results
 from .jobs import RUNNING, Job, JobStore
+from .uploads import discard_refused_upload
 
 __all__ = ['Page', 'bundled_images', 'status_markdown', 'preset_help']
 
@@ -109,6 +110,7 @@ class Page:
         try:
             job = self.store.submit(path, preset, int(seed or 0), name)
         except USER_ERRORS as err:
+            discard_refused_upload(upload, err)  # no preset can take it
             return gr.skip(), _message(err)
         return (gr.Dropdown(choices=self.job_choices(), value=job.id),
                 f'Started job `{job.id}`. Training runs on the server; '
