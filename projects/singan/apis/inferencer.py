@@ -12,7 +12,6 @@ manipulations, super-resolution, animation); this class reads the inputs,
 runs that function, and packs, pictures and writes the results.
 """
 import inspect
-import math
 import os.path as osp
 from typing import List, Optional, Sequence, Tuple, Union
 
@@ -357,6 +356,8 @@ class SinGANInferencer:
             dict: See :meth:`postprocess`; ``steps`` and ``step_ratio`` in
             ``info``.
         """
+        request_checks.check_sr_input(self.model, inputs, factor,
+                                      self._budget())  # before converting
         if inputs is None:
             image = self._training_image('super_resolve() without inputs')
         else:
@@ -493,9 +494,8 @@ class SinGANInferencer:
                 sigma, resize, seed, return_vis, pred_out_dir) -> dict:
         """Harmonize or edit at the model's size, paste back at full."""
         for key, value in (('radius', radius), ('sigma', sigma)):
-            if not (value >= 0 and math.isfinite(value)):
-                raise ValueError(f'{key}={value} must be a number >= 0 '
-                                 '(pixels of a 250 px image).')
+            request_checks.check_number(key, value, 0, unit='pixels of a '
+                                        '250 px image')
         data = self.preprocess(inputs, mask, resize)
         n = self._start_scale(start_scale, lowest=1)
         # the model's own blend is redone at full size by paste_back
@@ -582,6 +582,7 @@ class SinGANInferencer:
         """A seeded random source on the model's device, or ``None``."""
         if seed is None:
             return None
+        request_checks.check_count('seed', seed, -2**63, 2**64 - 1)
         device = self.model.fixed_noises[0].device
         return torch.Generator(device=device).manual_seed(int(seed))
 
@@ -600,9 +601,7 @@ class SinGANInferencer:
 
 def _check_count(name: str, value: int, lowest: int = 1) -> None:
     """Raise unless ``value`` is an integer >= ``lowest``."""
-    if isinstance(value, bool) or not isinstance(value, int) or \
-            value < lowest:
-        raise ValueError(f'{name}={value!r} must be an integer >= {lowest}.')
+    request_checks.check_count(name, value, lowest)  # numpy ints too
 
 
 def _mask_picture(data: dict) -> np.ndarray:

@@ -13,7 +13,13 @@ import stat
 import tempfile
 
 __all__ = ['link_problem', 'describe_missing', 'check_output_dir',
-           'is_url', 'url_problem', 'special_file_problem']
+           'is_url', 'url_problem', 'special_file_problem', 'InputFileError',
+           'check_input_file']
+
+
+class InputFileError(ValueError):
+    """A path given as an input file that is no readable regular file."""
+
 
 #: ``scheme://``: a URL, not a local path (``C:\`` has no ``//``).
 _URL = re.compile(r'^[A-Za-z][A-Za-z0-9+.-]*://')
@@ -128,6 +134,41 @@ def describe_missing(path: str, default: str, what: str = 'The path') -> str:
         return url_problem(path, what)
     problem = link_problem(path)
     return f'{path!r} cannot be opened: {problem}.' if problem else default
+
+
+def check_input_file(path: str, what: str, fix: str) -> None:
+    """Raise with the true reason unless ``path`` is a readable file.
+
+    The reasons, in order: a URL, a missing path (or a broken link on the
+    way), a folder, a pipe / device / socket, an unreadable file.
+
+    Args:
+        path (str): The path given.
+        what (str): What the file is, e.g. ``'Checkpoint'``.
+        fix (str): What to pass instead, appended to the message.
+
+    Returns:
+        None
+
+    Raises:
+        FileNotFoundError: Missing (or a URL, or a broken link).
+        IsADirectoryError: A folder.
+        InputFileError: A pipe, device or socket.
+        PermissionError: Not readable.
+    """
+    path = os.fspath(path)
+    if not osp.exists(path):
+        raise FileNotFoundError(describe_missing(
+            path, f'{what} {path!r} does not exist. {fix}', what))
+    if osp.isdir(path):
+        raise IsADirectoryError(f'{what} {path!r} is a folder, not a file. '
+                                f'{fix}')
+    special = special_file_problem(path, what)
+    if special:
+        raise InputFileError(f'{special} {fix}')
+    if not os.access(path, os.R_OK):
+        raise PermissionError(f'{what} {path!r} cannot be read (permission '
+                              f'denied). Check its permissions. {fix}')
 
 
 def check_output_dir(folder: str, flag: str) -> None:
