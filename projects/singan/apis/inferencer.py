@@ -174,7 +174,7 @@ class SinGANInferencer:
         Returns:
             dict: See :meth:`postprocess`.
         """
-        _check_count('num', num)
+        num = _check_count('num', num)
         factors = self._factors(factors, size)
         request_checks.check_sample_request(self.model, num, factors,
                                             self._budget(), 'factors')
@@ -205,7 +205,7 @@ class SinGANInferencer:
         Returns:
             dict: See :meth:`postprocess`.
         """
-        _check_count('num', num)
+        num = _check_count('num', num)
         n = self._start_scale(start_scale, lowest=0)
         request_checks.check_batch_request(self.model, num, self._budget(),
                                            'num')
@@ -395,7 +395,7 @@ class SinGANInferencer:
         Returns:
             dict: See :meth:`postprocess`; the frames are the predictions.
         """
-        _check_count('num_frames', num_frames, lowest=2)
+        num_frames = _check_count('num_frames', num_frames, lowest=2)
         request_checks.check_positive('fps', fps, 100,
                                       ' (a GIF frame lasts at least 10 ms)')
         check_start_scale(self.model, start_scale, 0, 'start_scale')
@@ -599,9 +599,9 @@ class SinGANInferencer:
             logger='current')
 
 
-def _check_count(name: str, value: int, lowest: int = 1) -> None:
-    """Raise unless ``value`` is an integer >= ``lowest``."""
-    request_checks.check_count(name, value, lowest)  # numpy ints too
+def _check_count(name: str, value: int, lowest: int = 1) -> int:
+    """``value`` as an ``int``; raise unless an integer >= ``lowest``."""
+    return request_checks.check_count(name, value, lowest)  # numpy ints
 
 
 def _mask_picture(data: dict) -> np.ndarray:

@@ -16,6 +16,8 @@ import math
 import numbers
 from typing import Optional, Sequence, Tuple
 
+import numpy as np
+
 from ..models.singan import SinGAN
 from . import limits
 from .sampling import scaled_sizes
@@ -25,6 +27,12 @@ __all__ = [
     'check_animation_request', 'check_figure_request', 'check_positive',
     'check_count', 'check_number', 'check_sr_input'
 ]
+
+
+def _shown(value: object) -> str:
+    """``repr`` of a value, numpy scalars as the number (``2``, not
+    ``np.int64(2)``)."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
 
 
 def check_count(name: str, value: object, lowest: int = 1,
@@ -50,10 +58,11 @@ def check_count(name: str, value: object, lowest: int = 1,
         hint = (f' (use {int(value)})' if isinstance(value, numbers.Real)
                 and not isinstance(value, bool) and math.isfinite(value)
                 and float(value).is_integer() else '')
-        raise ValueError(f'{name}={value!r} is a {kind}, not an integer; '
-                         f'give an integer {bound}{hint}.')
+        raise ValueError(f'{name}={_shown(value)} is a {kind}, not an '
+                         f'integer; give an integer {bound}{hint}.')
     if value < lowest or (highest is not None and value > highest):
-        raise ValueError(f'{name}={value!r} must be an integer {bound}.')
+        raise ValueError(f'{name}={_shown(value)} must be an integer '
+                         f'{bound}.')
     return int(value)
 
 
@@ -76,10 +85,11 @@ def check_number(name: str, value: object, lowest: float = -math.inf,
     bound = ' and '.join(parts) or 'finite'
     unit = f' ({unit})' if unit else ''
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f'{name}={value!r} is a {type(value).__name__}, '
-                         f'not a number; give a number {bound}{unit}.')
+        raise ValueError(f'{name}={_shown(value)} is a '
+                         f'{type(value).__name__}, not a number; give a '
+                         f'number {bound}{unit}.')
     if not (math.isfinite(value) and lowest <= value <= highest):
-        raise ValueError(f'{name}={value!r} must be a finite number '
+        raise ValueError(f'{name}={_shown(value)} must be a finite number '
                          f'{bound}{unit}.')
     return float(value)
 

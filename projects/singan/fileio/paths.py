@@ -186,6 +186,11 @@ def check_output_dir(folder: str, flag: str) -> None:
     if problem:
         raise OSError(errno.ELOOP, f'The folder {folder!r} given with {flag} '
                       f'cannot be used: {problem}, or choose another {flag}.')
+    if osp.exists(folder) and not osp.isdir(folder):
+        raise NotADirectoryError(
+            errno.ENOTDIR, f'The folder {folder!r} given with {flag} is a '
+            f'file, not a folder. Choose a folder with {flag} (it is created '
+            'when missing).')
     try:
         os.makedirs(folder, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder):
