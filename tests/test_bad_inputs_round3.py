@@ -200,6 +200,21 @@ def test_checkpoint_and_pickle_path_kinds(tmp_path, kind, error, text):
         check_input_file(path, 'Checkpoint', 'FIX')
 
 
+def test_url_in_cfg_options_is_named_so():
+    from mmengine.config import Config
+
+    from singan.cli import UserInputError
+    from singan.config_keys import check_option_paths
+    url = 'https://example.com/a.png'
+    cfg = Config(dict(train_dataloader=dict(dataset=dict(data_root=url)),
+                      load_from='https://example.com/a.pth'))
+    with pytest.raises(UserInputError, match='data_root .from --cfg-options.'
+                       ": The file 'https://example.com/a.png' is a URL"):
+        check_option_paths(cfg, {'train_dataloader.dataset.data_root': url})
+    # mmengine downloads a load_from URL itself
+    check_option_paths(cfg, {'load_from': 'https://example.com/a.pth'})
+
+
 def test_config_path_kinds(tmp_path):
     with pytest.raises(FileNotFoundError, match="Config 'https://x.org/c.py"
                        "' is a URL"):
@@ -515,8 +530,11 @@ CLI_CASES = {
 
 
 @pytest.fixture(scope='module')
-def cli_results(tiny_run, tmp_path_factory):
-    """Run every case once, two at a time."""
+def cli_results(tiny_run, tmp_path_factory, request):
+    """Run every selected case (``-k``) once, two at a time."""
+    selected = {item.callspec.params['name'] for item in request.session.items
+                if getattr(item, 'originalname', '') ==
+                'test_entry_point_gives_one_clear_line'}
     base = tmp_path_factory.mktemp('round3')
     fifo = str(base / 'fifo.png')
     os.mkfifo(fifo)
@@ -527,7 +545,7 @@ def cli_results(tiny_run, tmp_path_factory):
                out=str(base / 'out'), work=str(base / 'work'))
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {name: pool.submit(case[0], ctx)
-                   for name, case in CLI_CASES.items()}
+                   for name, case in CLI_CASES.items() if name in selected}
         return {name: f.result() for name, f in futures.items()}, base
 
 
