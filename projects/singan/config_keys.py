@@ -294,6 +294,12 @@ def check_option_paths(cfg: Config, raw: Optional[dict]) -> None:
                 value.get(part)
         if not isinstance(value, str) or not value or osp.exists(value):
             continue
+        from .fileio.paths import is_url, url_problem
+        if is_url(value) and name == 'load_from':
+            continue  # mmengine downloads it
+        if is_url(value):
+            raise UserInputError(f'{key} (from --cfg-options): '
+                                 f'{url_problem(value)}')
         flag = _PATH_KEYS[name]
         how = (f"pass it with {flag} '{typed}'" if flag else
                'rename the file (or link it) to a path without spaces')

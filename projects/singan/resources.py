@@ -109,6 +109,7 @@ def find_config(name_or_path: Union[str, os.PathLike]) -> str:
     path = os.fspath(name_or_path)
     if osp.isfile(path):
         return path
+    _refuse_non_config(path)
     # A README path such as configs/singan/x.py, typed outside the checkout.
     name = path.replace(os.sep, '/').removeprefix('configs/singan/')
     name = name if name.endswith('.py') else name + '.py'
@@ -117,6 +118,21 @@ def find_config(name_or_path: Union[str, os.PathLike]) -> str:
         if osp.isfile(candidate):
             return candidate
     raise FileNotFoundError(_not_found_message(path, name[:-3]))
+
+
+def _refuse_non_config(path: str) -> None:
+    """Raise the true reason for a URL, folder or special file as config."""
+    from .fileio.paths import is_url, special_file_problem, url_problem
+    if is_url(path):
+        raise FileNotFoundError(url_problem(path, 'Config'))
+    if osp.isdir(path):
+        raise IsADirectoryError(
+            f'Config {path!r} is a folder; give a config file (.py) or the '
+            'name of a shipped config (a work dir is taken alone, without '
+            'CKPT, by the singan command).')
+    special = special_file_problem(path, 'Config')
+    if special:
+        raise FileNotFoundError(special)
 
 
 def _not_found_message(path: str, name: str) -> str:

@@ -12,7 +12,6 @@ manipulations, super-resolution, animation); this class reads the inputs,
 runs that function, and packs, pictures and writes the results.
 """
 import inspect
-import math
 import os.path as osp
 from typing import List, Optional, Sequence, Tuple, Union
 
@@ -175,7 +174,7 @@ class SinGANInferencer:
         Returns:
             dict: See :meth:`postprocess`.
         """
-        _check_count('num', num)
+        num = _check_count('num', num)
         factors = self._factors(factors, size)
         request_checks.check_sample_request(self.model, num, factors,
                                             self._budget(), 'factors')
@@ -206,7 +205,7 @@ class SinGANInferencer:
         Returns:
             dict: See :meth:`postprocess`.
         """
-        _check_count('num', num)
+        num = _check_count('num', num)
         n = self._start_scale(start_scale, lowest=0)
         request_checks.check_batch_request(self.model, num, self._budget(),
                                            'num')
@@ -370,6 +369,8 @@ class SinGANInferencer:
             dict: See :meth:`postprocess`; ``steps`` and ``step_ratio`` in
             ``info``.
         """
+        request_checks.check_sr_input(self.model, inputs, factor,
+                                      self._budget())  # before converting
         if inputs is None:
             image = self._training_image('super_resolve() without inputs')
         else:
@@ -407,7 +408,7 @@ class SinGANInferencer:
         Returns:
             dict: See :meth:`postprocess`; the frames are the predictions.
         """
-        _check_count('num_frames', num_frames, lowest=2)
+        num_frames = _check_count('num_frames', num_frames, lowest=2)
         request_checks.check_positive('fps', fps, 100,
                                       ' (a GIF frame lasts at least 10 ms)')
         check_start_scale(self.model, start_scale, 0, 'start_scale')
@@ -507,9 +508,8 @@ class SinGANInferencer:
                 feather=None) -> dict:
         """Harmonize or edit at the model's size, paste back at full."""
         for key, value in (('radius', radius), ('sigma', sigma)):
-            if not (value >= 0 and math.isfinite(value)):
-                raise ValueError(f'{key}={value} must be a number >= 0 '
-                                 '(pixels of a 250 px image).')
+            request_checks.check_number(key, value, 0, unit='pixels of a '
+                                        '250 px image')
         data = self.preprocess(inputs, mask, resize)
         width = full_size_feather(feather, radius, sigma,
                                   data['full'].shape[:2])
@@ -592,6 +592,7 @@ class SinGANInferencer:
         """A seeded random source on the model's device, or ``None``."""
         if seed is None:
             return None
+        request_checks.check_count('seed', seed, -2**63, 2**64 - 1)
         device = self.model.fixed_noises[0].device
         return torch.Generator(device=device).manual_seed(int(seed))
 
@@ -608,11 +609,9 @@ class SinGANInferencer:
             logger='current')
 
 
-def _check_count(name: str, value: int, lowest: int = 1) -> None:
-    """Raise unless ``value`` is an integer >= ``lowest``."""
-    if isinstance(value, bool) or not isinstance(value, int) or \
-            value < lowest:
-        raise ValueError(f'{name}={value!r} must be an integer >= {lowest}.')
+def _check_count(name: str, value: int, lowest: int = 1) -> int:
+    """``value`` as an ``int``; raise unless an integer >= ``lowest``."""
+    return request_checks.check_count(name, value, lowest)  # numpy ints
 
 
 def _mask_picture(data: dict) -> np.ndarray:

@@ -6,6 +6,10 @@ manipulations themselves only see tensors of the right shape. An input whose
 aspect ratio differs from the training image's is refused unless the caller
 chooses how to fit it (``resize='stretch'`` or ``'crop'``): a silent stretch
 would give a plausible-looking but wrong result.
+
+Every input's shape is checked (:func:`check_image_shape`: at least one
+pixel each way, at most ``MAX_IMAGE_PIXELS``, the limit of image files)
+before a float copy of it is made.
 """
 from typing import List, Optional, Sequence, Union
 
@@ -15,12 +19,13 @@ import torch
 from mmengine.config import Config
 
 from ..datasets.singan_dataset import SinGANDataset
-from ..fileio.image_io import read_image, to_unit_range
+from ..fileio.image_io import (MAX_IMAGE_PIXELS, ImageTooLargeError,
+                               check_image_pixels, read_image, to_unit_range)
 
 __all__ = [
     'RESIZE_MODES', 'training_pyramid', 'fit_to_size', 'load_reference',
     'load_mask', 'reference_from_array', 'image_to_tensor', 'same_aspect',
-    'mask_from_array', 'mask_brightness', 'binary_mask'
+    'mask_from_array', 'mask_brightness', 'binary_mask', 'check_image_shape'
 ]
 
 #: How an input of another aspect ratio is fitted: refuse, stretch, or crop
@@ -57,6 +62,31 @@ def training_pyramid(cfg: Union[str, Config],
             f'{[tuple(s) for s in sizes]}. Use the config (and image) the '
             'model was trained with.')
     return reals
+
+
+def check_image_shape(shape: Sequence[int], name: str = 'The input',
+                      max_pixels: int = MAX_IMAGE_PIXELS) -> None:
+    """Refuse an empty image, or one too large to convert, up front.
+
+    Args:
+        shape (Sequence[int]): ``(H, W, ...)`` of an array or image.
+        name (str): What the image is, for the message.
+        max_pixels (int): Largest ``H * W`` accepted (a float32 RGB copy
+            takes 12 bytes a pixel).
+
+    Returns:
+        None
+
+    Raises:
+        ValueError: An image with no pixels.
+        ImageTooLargeError: More than ``max_pixels``.
+    """
+    height, width = (int(v) for v in shape[:2])
+    if height < 1 or width < 1:
+        raise ValueError(f'{name} is {width}x{height} (WxH): it has no '
+                         'pixels. Give an image of at least 1x1 (the model '
+                         'works at its own size).')
+    check_image_pixels(name, width, height, max_pixels, ImageTooLargeError)
 
 
 def _crop_to_aspect(image: np.ndarray, aspect: float) -> np.ndarray:
@@ -102,6 +132,7 @@ def fit_to_size(image: np.ndarray, size: Sequence[int], resize: str = 'none',
     if resize not in RESIZE_MODES:
         raise ValueError(
             f'resize={resize!r}: use one of {list(RESIZE_MODES)}.')
+    check_image_shape(image.shape, name)
     height, width = image.shape[:2]
     aspect = size[1] / size[0]
     if not same_aspect((height, width), size):

@@ -5,9 +5,18 @@ Each check takes the loaded model (its public ``sizes`` and
 memory budget (:func:`limits.memory_budget`); it raises ``ValueError`` with the value, the
 estimate and a value that works (the largest that fits, or the smallest the
 network accepts). The estimates are those of :mod:`.limits`.
+
+The Python API's arguments are checked here too, before anything is
+allocated: counts (:func:`check_count`: Python and numpy integers, not
+bools or floats), numbers (:func:`check_number`), and the size of a
+super-resolution input read from its shape or header
+(:func:`check_sr_input`).
 """
 import math
+import numbers
 from typing import Optional, Sequence, Tuple
+
+import numpy as np
 
 from ..models.singan import SinGAN
 from . import limits
@@ -15,8 +24,74 @@ from .sampling import scaled_sizes
 
 __all__ = [
     'check_sample_request', 'check_batch_request', 'check_sr_request',
-    'check_animation_request', 'check_figure_request', 'check_positive'
+    'check_animation_request', 'check_figure_request', 'check_positive',
+    'check_count', 'check_number', 'check_sr_input'
 ]
+
+
+def _shown(value: object) -> str:
+    """``repr`` of a value, numpy scalars as the number (``2``, not
+    ``np.int64(2)``)."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
+def check_count(name: str, value: object, lowest: int = 1,
+                highest: Optional[int] = None) -> int:
+    """Raise ``ValueError`` unless ``value`` is an integer in range.
+
+    Python and numpy integers (``np.int64(2)``) are integers; ``True``, a
+    float (``2.0``) and a string are not.
+
+    Args:
+        name (str): The argument, e.g. ``'num'``.
+        value (object): Its value.
+        lowest (int): Smallest valid value.
+        highest (int, optional): Largest valid value.
+
+    Returns:
+        int: ``value`` as a Python ``int``.
+    """
+    bound = (f'>= {lowest}' if highest is None else
+             f'in {lowest}..{highest}')
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        kind = type(value).__name__
+        hint = (f' (use {int(value)})' if isinstance(value, numbers.Real)
+                and not isinstance(value, bool) and math.isfinite(value)
+                and float(value).is_integer() else '')
+        raise ValueError(f'{name}={_shown(value)} is a {kind}, not an '
+                         f'integer; give an integer {bound}{hint}.')
+    if value < lowest or (highest is not None and value > highest):
+        raise ValueError(f'{name}={_shown(value)} must be an integer '
+                         f'{bound}.')
+    return int(value)
+
+
+def check_number(name: str, value: object, lowest: float = -math.inf,
+                 highest: float = math.inf, unit: str = '') -> float:
+    """Raise ``ValueError`` unless ``value`` is a finite number in range.
+
+    Args:
+        name (str): The argument, e.g. ``'radius'``.
+        value (object): Its value (Python or numpy number, not a bool).
+        lowest (float): Smallest valid value.
+        highest (float): Largest valid value.
+        unit (str): What the number measures, for the message.
+
+    Returns:
+        float: ``value`` as a Python ``float``.
+    """
+    parts = ([f'>= {lowest:g}'] if lowest > -math.inf else []) + (
+        [f'<= {highest:g}'] if highest < math.inf else [])
+    bound = ' and '.join(parts) or 'finite'
+    unit = f' ({unit})' if unit else ''
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f'{name}={_shown(value)} is a '
+                         f'{type(value).__name__}, not a number; give a '
+                         f'number {bound}{unit}.')
+    if not (math.isfinite(value) and lowest <= value <= highest):
+        raise ValueError(f'{name}={_shown(value)} must be a finite number '
+                         f'{bound}{unit}.')
+    return float(value)
 
 
 def check_positive(name: str, value: float, upper: float = math.inf,
@@ -32,6 +107,9 @@ def check_positive(name: str, value: float, upper: float = math.inf,
     Returns:
         None
     """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f'{name}={value!r} is a {type(value).__name__}, '
+                         'not a number; give a positive number.')
     if not (0 < value <= upper and math.isfinite(value)):
         bound = f' and at most {upper:g}{why}' if upper < math.inf else ''
         raise ValueError(f'{name}={value:g} must be a positive number'
@@ -199,6 +277,32 @@ def check_sr_request(model: SinGAN, size: Sequence[int], factor: float,
         f'--factor {factor:g} on a {size[1]}x{size[0]} (WxH) input',
         needed(factor), budget, f'--factor {largest:g}' if largest else '',
         'use a smaller --input')
+
+
+def check_sr_input(model: SinGAN, inputs: object, factor: float,
+                   budget: int) -> None:
+    """Check a super-resolution input and factor before it is converted.
+
+    The input's size comes from its shape (array, tensor) or its header
+    (path), so a 20000x20000 input is refused without a float copy of it.
+
+    Args:
+        model (SinGAN): The trained model.
+        inputs (ImageInput | None): The image; ``None``: the training
+            image (the model's finest size).
+        factor (float): Upscaling factor.
+        budget (int): Bytes available.
+
+    Returns:
+        None
+    """
+    from .super_resolution import sr_steps
+    from .user_images import input_size
+    check_number('factor', factor, 1, unit='the upscaling, above 1')
+    sr_steps(model, factor)  # above 1, and a model that can upscale
+    size = model.sizes[-1] if inputs is None else input_size(inputs)
+    check_sr_request(model, size, factor,
+                     lambda f: sr_steps(model, f)[0], budget)
 
 
 def check_figure_request(height: int, aspect: float, count: int,

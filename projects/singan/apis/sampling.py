@@ -86,6 +86,8 @@ def check_start_scale(model: SinGAN, start_scale: int, lowest: int = 0,
     Returns:
         None
     """
+    from .request_checks import check_count  # (it imports this module)
+    check_count(what, start_scale, 0)  # numpy integers too; no floats
     if not lowest <= start_scale <= model.num_scales:
         raise ValueError(
             f'{what}={start_scale} is out of range: this model has scales '

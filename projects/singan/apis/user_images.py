@@ -4,26 +4,119 @@
 turned here into the user's full-size RGB array (what the result is pasted
 back into) and the model-size tensors of :mod:`.inputs`, with one message
 naming what was given when it cannot be used.
+
+Each input is checked before anything is allocated for it, in this order:
+its type, its shape (:func:`.inputs.check_image_shape`: not empty, not
+larger than an image file may be), its dtype, then its values (finite, and
+in [-1, 1] for a tensor: one in 0..255 would be clipped to white, a NaN
+turned black). Paths are checked by :func:`read_image` (size and header
+first).
 """
 import os
-from typing import Optional, Sequence, Union
+from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
 
-from ..fileio.image_io import read_image, tensor_to_image
-from .inputs import (mask_brightness, mask_from_array, reference_from_array,
-                     same_aspect)
+from ..fileio.image_io import image_header_size, read_image, tensor_to_image
+from .inputs import (check_image_shape, mask_brightness, mask_from_array,
+                     reference_from_array, same_aspect)
 from .paste_back import match_mask
 
 __all__ = [
     'ImageInput', 'as_rgb_array', 'as_mask_array', 'to_uint8', 'check_fit',
-    'prepare_image'
+    'prepare_image', 'input_size', 'check_tensor_values'
 ]
+
+#: How far a tensor may stray outside [-1, 1] (rounding of a model output).
+RANGE_TOLERANCE = 1e-3
 
 #: A file path, an ``(H, W, 3)`` / ``(H, W)`` RGB array, or a ``(3, H, W)``
 #: / ``(1, 3, H, W)`` tensor in [-1, 1] (as the applications return).
 ImageInput = Union[str, os.PathLike, np.ndarray, torch.Tensor]
+
+
+def input_size(image: ImageInput, name: str = 'input') -> Tuple[int, int]:
+    """``(H, W)`` of an image input, converting nothing.
+
+    Args:
+        image (ImageInput): A path (its header is read), an array or a
+            tensor.
+        name (str): What the image is, for the message.
+
+    Returns:
+        tuple[int, int]: As stored (a path's EXIF orientation is not
+        applied; the pixel count is the same).
+    """
+    if isinstance(image, (str, os.PathLike)):
+        size = image_header_size(image)
+        return (size[1], size[0]) if size else read_image(image).shape[:2]
+    if isinstance(image, torch.Tensor):
+        return tuple(_tensor_chw(image, name).shape[-2:])
+    return tuple(_array_hwc(image, name).shape[:2])
+
+
+def _tensor_chw(image: torch.Tensor, name: str) -> torch.Tensor:
+    """A ``(C, H, W)`` view of an image tensor, its shape checked."""
+    if image.dim() == 4 and image.shape[0] == 1:
+        image = image[0]
+    if image.dim() != 3 or image.shape[0] not in (1, 3):
+        raise ValueError(f'The {name} is a tensor of shape '
+                         f'{tuple(image.shape)}; give (3, H, W) or '
+                         '(1, 3, H, W) in [-1, 1], or an (H, W, 3) array.')
+    check_image_shape(image.shape[1:], f'The {name}')
+    return image
+
+
+def _array_hwc(image: object, name: str) -> np.ndarray:
+    """An ``(H, W, C)`` view of an image array, its shape checked."""
+    if image is None or isinstance(image, (str, bytes, dict)):
+        raise ValueError(
+            f'The {name} is {type(image).__name__} {str(image)[:40]!r}; give '
+            'the path of an image, an (H, W, 3) uint8 array or a (3, H, W) '
+            'tensor in [-1, 1].')
+    array = np.asarray(image)
+    if array.ndim == 2:
+        array = array[:, :, None]
+    if array.ndim != 3 or array.shape[2] not in (1, 3, 4):
+        raise ValueError(f'The {name} has shape {array.shape}; give '
+                         '(H, W, 3) RGB, (H, W, 4) RGBA or (H, W) grey.')
+    check_image_shape(array.shape, f'The {name}')
+    return array
+
+
+def check_tensor_values(image: torch.Tensor, name: str = 'input',
+                        low: float = -1.0, high: float = 1.0) -> None:
+    """Refuse a tensor that is not floating point, finite and in range.
+
+    Args:
+        image (torch.Tensor): Any shape; its smallest and largest values are
+            read (``aminmax``: no copy of the tensor).
+        name (str): What it is, for the message.
+        low (float): Smallest value expected.
+        high (float): Largest value expected.
+
+    Returns:
+        None
+    """
+    expected = f'values in [{low:g}, {high:g}]'
+    if not image.is_floating_point():
+        raise ValueError(
+            f'The {name} is a {image.dtype} tensor; give a float tensor with '
+            f'{expected} (e.g. t.float() / 127.5 - 1 for 0..255 values), or '
+            'an (H, W, 3) uint8 array.')
+    lowest, highest = (float(v) for v in torch.aminmax(image.detach()))
+    if not (np.isfinite(lowest) and np.isfinite(highest)):
+        raise ValueError(
+            f'The {name} holds NaN or infinite values; give {expected}. '
+            'Replace them first, e.g. torch.nan_to_num(t).clamp(-1, 1).')
+    margin = RANGE_TOLERANCE * (high - low)
+    if lowest < low - margin or highest > high + margin:
+        hint = (' They look like 0..255 pixel values: pass t / 127.5 - 1, '
+                'or the uint8 array.' if lowest >= 0 and highest <= 255
+                and high == 1.0 else ' Rescale them first.')
+        raise ValueError(f'The {name} has values in [{lowest:g}, '
+                         f'{highest:g}]; expected {expected}.{hint}')
 
 
 def as_rgb_array(image: ImageInput, name: str = 'input') -> np.ndarray:
@@ -32,7 +125,7 @@ def as_rgb_array(image: ImageInput, name: str = 'input') -> np.ndarray:
     Args:
         image (ImageInput): A path (read with EXIF orientation, as in
             training), a uint8 / uint16 array (grey ``(H, W)``, RGB or RGBA),
-            or a tensor in [-1, 1].
+            or a float tensor in [-1, 1].
         name (str): What the image is, for the message.
 
     Returns:
@@ -41,23 +134,15 @@ def as_rgb_array(image: ImageInput, name: str = 'input') -> np.ndarray:
     if isinstance(image, (str, os.PathLike)):
         return read_image(image)
     if isinstance(image, torch.Tensor):
-        if image.dim() == 4 and image.shape[0] == 1:
-            image = image[0]
-        if image.dim() == 3 and image.shape[0] in (1, 3):
-            return tensor_to_image(image)
-        raise ValueError(f'The {name} is a tensor of shape '
-                         f'{tuple(image.shape)}; give (3, H, W) or '
-                         '(1, 3, H, W) in [-1, 1], or an (H, W, 3) array.')
-    array = np.asarray(image)
+        image = _tensor_chw(image, name)
+        check_tensor_values(image, name)
+        return tensor_to_image(image)
+    array = _array_hwc(image, name)
     if array.dtype not in (np.uint8, np.uint16):
         raise ValueError(
             f'The {name} is a {array.dtype} array; give uint8 (or uint16) '
-            'RGB values, e.g. np.asarray(PIL.Image.open(path)), or the path.')
-    if array.ndim == 2:
-        array = array[:, :, None]
-    if array.ndim != 3 or array.shape[2] not in (1, 3, 4):
-        raise ValueError(f'The {name} has shape {array.shape}; give '
-                         '(H, W, 3) RGB, (H, W, 4) RGBA or (H, W) grey.')
+            'RGB values, e.g. np.asarray(PIL.Image.open(path)), a (3, H, W) '
+            'float tensor in [-1, 1], or the path.')
     return np.ascontiguousarray(np.repeat(array, 3, axis=2)
                                 if array.shape[2] == 1 else array[:, :, :3])
 
@@ -77,13 +162,38 @@ def as_mask_array(mask: ImageInput, name: str = 'mask') -> np.ndarray:
     if isinstance(mask, (str, os.PathLike)):
         mask = read_image(mask)
     elif isinstance(mask, torch.Tensor):
-        mask = mask.detach().float().cpu().squeeze().numpy()
+        squeezed = mask.detach().squeeze()
+        if squeezed.dim() != 2:
+            raise ValueError(f'The {name} is a tensor of shape '
+                             f'{tuple(mask.shape)}; give (H, W), (1, H, W) '
+                             'or (1, 1, H, W) in [0, 1].')
+        check_image_shape(squeezed.shape, f'The {name}')
+        if squeezed.is_floating_point():
+            check_tensor_values(squeezed, name, 0.0, 1.0)
+        mask = squeezed.float().cpu().numpy()
     array = np.asarray(mask)
     if array.ndim not in (2, 3) or array.dtype.kind not in 'biuf':
         raise ValueError(f'The {name} is a {array.dtype} array of shape '
                          f'{array.shape}; give (H, W) values (white: the '
                          'region to change), or the path of a mask image.')
+    check_image_shape(array.shape, f'The {name}')
+    if array.dtype.kind == 'f':
+        _check_float_mask(array, name)
     return mask_brightness(array)[:, :, 0]
+
+
+def _check_float_mask(array: np.ndarray, name: str) -> None:
+    """Refuse a float mask with NaN, inf or values outside [0, 1]."""
+    lowest, highest = float(np.min(array)), float(np.max(array))  # no copy
+    if not (np.isfinite(lowest) and np.isfinite(highest)):
+        raise ValueError(f'The {name} holds NaN or infinite values; give '
+                         'values in [0, 1] (white: the region to change).')
+    if lowest < -RANGE_TOLERANCE or highest > 1 + RANGE_TOLERANCE:
+        hint = (' They look like 0..255 values: pass mask / 255, or a uint8 '
+                'array.' if lowest >= 0 and highest <= 255 else '')
+        raise ValueError(f'The {name} has values in [{lowest:g}, '
+                         f'{highest:g}]; expected [0, 1] (white: the region '
+                         f'to change).{hint}')
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:

@@ -20,11 +20,15 @@ from mmengine.config import Config
 
 from ..apis.loading import find_pickle
 from ..cli import UserInputError
+from ..fileio.paths import check_input_file
 from ..fileio.safe_load import load_checkpoint_file
 from ..resources import find_config
 from ..work_dir import checkpoints
 
 __all__ = ['RunFiles', 'open_trained_run', 'last_checkpoint']
+
+_CHECKPOINT_FIX = ('Pass a .pth written by training (WORK_DIR/iter_N.pth), '
+                   'or the work dir alone to take its last checkpoint.')
 
 
 @dataclass
@@ -58,9 +62,8 @@ def open_trained_run(config_or_dir: str,
     Returns:
         RunFiles: The loaded config and the paths.
     """
-    if checkpoint is not None and not osp.isfile(checkpoint):
-        raise FileNotFoundError(
-            f'The checkpoint {checkpoint!r} does not exist. Check the path.')
+    if checkpoint is not None:
+        check_input_file(checkpoint, 'Checkpoint', _CHECKPOINT_FIX)
     if osp.isdir(config_or_dir):
         work_dir = config_or_dir
         checkpoint = checkpoint or last_checkpoint(work_dir)

@@ -16,11 +16,19 @@ read separately with Pillow (``Image.open`` reads only the header), and:
   used as they are (Pillow cannot convert them), and the log says so.
 
 What was done is logged once per file (``print_log``).
+
+Memory is bounded before anything is decoded: a file larger than
+:data:`MAX_IMAGE_BYTES` is not read, and the width and height are read from
+the header first (:func:`image_header_size`: PNG ``IHDR``, JPEG ``SOF``,
+else Pillow's header reader with its decompression-bomb guard), so an image
+of more than :data:`MAX_IMAGE_PIXELS` is refused without decoding it.
 """
 import io
 import os
 import os.path as osp
-from typing import List, Optional, Sequence, Tuple, Union
+import struct
+import warnings
+from typing import BinaryIO, List, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -29,14 +37,27 @@ import torch
 from .atomic import atomic_write_bytes
 
 __all__ = [
-    'ImageLoadError', 'read_image', 'decode_image', 'apply_orientation',
-    'to_unit_range', 'tensor_to_image',
-    'save_image', 'make_grid'
+    'ImageLoadError', 'ImageTooLargeError', 'MAX_IMAGE_BYTES',
+    'MAX_IMAGE_PIXELS', 'read_image', 'decode_image', 'image_header_size',
+    'check_image_pixels', 'apply_orientation', 'to_unit_range',
+    'tensor_to_image', 'save_image', 'make_grid'
 ]
+
+#: Largest image file read, in bytes. A 24-megapixel JPEG is about 10 MB and
+#: a 100-megapixel 16-bit PNG about 400 MB; larger is no photo.
+MAX_IMAGE_BYTES = 512 * 2**20
+#: Largest image decoded, in pixels: Pillow's decompression-bomb limit
+#: (``2 * PIL.Image.MAX_IMAGE_PIXELS``). Decoded as 8-bit RGB it takes about
+#: 540 MB; SinGAN trains at 250 px on the long side anyway.
+MAX_IMAGE_PIXELS = 2 * 89_478_485
 
 
 class ImageLoadError(ValueError):
     """A file that cannot be used as an image."""
+
+
+class ImageTooLargeError(ImageLoadError):
+    """An image file or an image too large to decode safely."""
 
 
 def read_image(path: Union[str, os.PathLike]) -> np.ndarray:
@@ -70,8 +91,19 @@ def decode_image(path: Union[str, os.PathLike]
         sentence per change made to show it as a viewer does.
     """
     path = os.fspath(path)
+    _check_file(path)
+    size = image_header_size(path)
+    if size is not None:
+        check_image_pixels(repr(path), *size)
     data = _read_bytes(path)
-    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    try:
+        image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    except cv2.error as err:  # e.g. OpenCV's own pixel limit
+        reason = str(err).strip().splitlines()[-1][:200]
+        raise ImageLoadError(
+            f'{path!r} cannot be decoded by OpenCV ({reason}). Save it again '
+            'as PNG or JPEG, at most '
+            f'{MAX_IMAGE_PIXELS / 1e6:.0f} megapixels.') from None
     if image is None or image.size == 0:
         raise ImageLoadError(
             f'{path!r} is not an image OpenCV can decode (wrong format or a '
@@ -95,20 +127,165 @@ def decode_image(path: Union[str, os.PathLike]
     return image, notes
 
 
-def _read_bytes(path: str) -> np.ndarray:
-    """The file's bytes, with a clear error for a path that is no image."""
-    from .paths import describe_missing
+def _check_file(path: str) -> None:
+    """Refuse what is no image file, before a byte of it is read.
+
+    Args:
+        path (str): The path given.
+
+    Returns:
+        None
+    """
+    from .paths import describe_missing, special_file_problem
     if not osp.exists(path):
         raise ImageLoadError(describe_missing(
             path, f'Image file {path!r} does not exist. Check the path '
-            '(data_root in the config).'))
+            '(data_root in the config).', 'Image file'))
     if osp.isdir(path):
         raise ImageLoadError(f'{path!r} is a folder; give the path of one '
                              'image file.')
+    special = special_file_problem(path, 'Image file')
+    if special:
+        raise ImageLoadError(special)
     try:
-        if osp.getsize(path) == 0:
-            raise ImageLoadError(f'Image file {path!r} is empty (0 bytes). '
-                                 'Copy the image again.')
+        size = osp.getsize(path)
+        with open(path, 'rb'):
+            pass
+    except OSError as err:
+        raise ImageLoadError(
+            f'Image file {path!r} cannot be read ({err.strerror}). Check its '
+            'permissions, or copy it somewhere readable.') from err
+    if size == 0:
+        raise ImageLoadError(f'Image file {path!r} is empty (0 bytes). '
+                             'Copy the image again.')
+    if size > MAX_IMAGE_BYTES:
+        raise ImageTooLargeError(
+            f'Image file {path!r} is {_amount(size)}, more than the '
+            f'{_amount(MAX_IMAGE_BYTES)} an image may be (a 24-megapixel '
+            'JPEG is about 10 MB), so it is not read. Check that it is the '
+            'photo you meant, or save a smaller copy (e.g. as JPEG).')
+
+
+def _amount(size: float) -> str:
+    """Bytes in words: ``'2.0 GB'``, ``'512 MB'``."""
+    return (f'{size / 2**30:.1f} GB' if size >= 2**30 else
+            f'{size / 2**20:.0f} MB')
+
+
+def check_image_pixels(name: str, width: int, height: int,
+                       max_pixels: int = MAX_IMAGE_PIXELS,
+                       error: type = ImageTooLargeError) -> None:
+    """Refuse an image of more than ``max_pixels``, before decoding it.
+
+    Args:
+        name (str): What the image is, for the message (a quoted path).
+        width (int): Its width, e.g. from :func:`image_header_size`.
+        height (int): Its height.
+        max_pixels (int): Largest pixel count accepted.
+        error (type): The exception to raise.
+
+    Returns:
+        None
+    """
+    if width * height <= max_pixels:
+        return
+    raise error(
+        f'{name} is {width}x{height} (WxH), {width * height / 1e6:.1f} '
+        f'megapixels, more than the {max_pixels / 1e6:.3g} MP decoded here '
+        f'(decoding takes about {_amount(width * height * 3)}; SinGAN trains '
+        'at 250 px on the long side anyway). Scale it down (e.g. to 4000 px '
+        'on the long side) and give the copy.')
+
+
+def image_header_size(path: Union[str, os.PathLike]
+                      ) -> Optional[Tuple[int, int]]:
+    """``(width, height)`` from an image file's header, decoding nothing.
+
+    PNG (``IHDR``) and JPEG (the ``SOF`` segment) are parsed here; other
+    formats go to Pillow's header reader (``Image.open`` reads no pixels),
+    whose decompression-bomb guard refuses an image of more than
+    :data:`MAX_IMAGE_PIXELS`.
+
+    Args:
+        path (str | PathLike): An image file.
+
+    Returns:
+        tuple[int, int] | None: As stored (before the EXIF orientation);
+        ``None`` when no header of a known format is found.
+
+    Raises:
+        ImageTooLargeError: Pillow's guard refused the header.
+    """
+    path = os.fspath(path)
+    try:
+        with open(path, 'rb') as f:
+            head = f.read(8)
+            if head == b'\x89PNG\r\n\x1a\n':
+                return _png_size(f)
+            if head[:2] == b'\xff\xd8':
+                f.seek(2)
+                return _jpeg_size(f)
+    except (OSError, struct.error):
+        return None
+    return _pillow_size(path)
+
+
+def _png_size(f: BinaryIO) -> Optional[Tuple[int, int]]:
+    """Width and height of the ``IHDR`` chunk that follows the signature."""
+    length, kind, width, height = struct.unpack('>I4sII', f.read(16))
+    return (width, height) if kind == b'IHDR' else None
+
+
+#: JPEG markers of a frame header (SOF0..SOF15 but DHT, JPG and DAC).
+_SOF = set(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+
+
+def _jpeg_size(f: BinaryIO) -> Optional[Tuple[int, int]]:
+    """Width and height of the first frame header, walking the segments."""
+    while True:
+        byte = f.read(1)
+        if byte != b'\xff':
+            return None
+        marker = f.read(1)
+        while marker == b'\xff':  # fill bytes
+            marker = f.read(1)
+        if not marker:
+            return None
+        code = marker[0]
+        if code == 0x01 or 0xD0 <= code <= 0xD8:  # no length
+            continue
+        if code in (0xD9, 0xDA):  # end, or scan data before a frame
+            return None
+        (length, ) = struct.unpack('>H', f.read(2))
+        if code in _SOF:
+            _, height, width = struct.unpack('>BHH', f.read(5))
+            return width, height
+        f.seek(length - 2, os.SEEK_CUR)
+
+
+def _pillow_size(path: str) -> Optional[Tuple[int, int]]:
+    """Pillow's header size; its bomb guard means "too large"."""
+    try:
+        from PIL import Image
+    except ImportError:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                return image.size
+    except Image.DecompressionBombError as err:
+        raise ImageTooLargeError(
+            f'{path!r} has more than {MAX_IMAGE_PIXELS / 1e6:.0f} megapixels '
+            f'({err}). Scale it down (e.g. to 4000 px on the long side) and '
+            'give the copy.') from None
+    except Exception:  # noqa: BLE001 - not Pillow's: OpenCV decides
+        return None
+
+
+def _read_bytes(path: str) -> np.ndarray:
+    """The file's bytes (checked by :func:`_check_file` first)."""
+    try:
         return np.fromfile(path, dtype=np.uint8)
     except OSError as err:
         raise ImageLoadError(

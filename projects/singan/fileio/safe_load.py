@@ -139,14 +139,9 @@ _CHECKPOINT_FIX = ('Pass a .pth written by training (WORK_DIR/iter_N.pth); '
 
 
 def _check_file(path: str, what: str, fix: str) -> None:
-    """Raise a clear error for a missing, folder or empty path."""
-    if not osp.exists(path):
-        from .paths import describe_missing
-        raise FileNotFoundError(describe_missing(
-            path, f'{what} {path!r} does not exist. {fix}'))
-    if osp.isdir(path):
-        raise IsADirectoryError(f'{what} {path!r} is a folder, not a file. '
-                                f'{fix}')
+    """Raise a clear error for a missing, folder, special or empty path."""
+    from .paths import check_input_file
+    check_input_file(path, what, fix)  # missing, URL, folder, pipe, ...
     if osp.getsize(path) == 0:
         raise CheckpointLoadError(f'{what} {path!r} is empty (0 bytes). '
                                   f'{fix}')

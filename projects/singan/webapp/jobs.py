@@ -30,9 +30,10 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 from ..cli import UserInputError
 from ..fileio.atomic import atomic_write_bytes
+from ..fileio.paths import check_output_dir
 from ..presets import DEFAULT_PRESET, get_preset
 from .uploads import (MAX_UPLOAD_BYTES, MAX_UPLOAD_PIXELS, check_upload,
-                      pyramid_settings)
+                      new_job_folder, pyramid_settings)
 
 __all__ = ['BusyError', 'Job', 'JobStore', 'Schedule', 'default_max_jobs',
            'train_command']
@@ -217,7 +218,7 @@ class JobStore:
         if max_jobs < 1:
             raise UserInputError(f'--max-jobs={max_jobs} must be >= 1.')
         self.root = osp.abspath(root)
-        os.makedirs(self.root, exist_ok=True)
+        check_output_dir(self.root, '--jobs-dir')  # a clear message
         self.max_jobs = max_jobs
         self.schedule = schedule
         self.max_bytes, self.max_pixels = max_bytes, max_pixels
@@ -336,6 +337,12 @@ class JobStore:
         """Make the job's folder and start ``singan train`` in it."""
         job_id = time.strftime('%Y%m%d-%H%M%S-') + secrets.token_hex(3)
         folder = osp.join(self.root, job_id)
+        with new_job_folder(folder, self.root):  # nothing left on failure
+            return self._write_job(folder, job_id, upload, preset, seed, name)
+
+    def _write_job(self, folder: str, job_id: str, upload: str, preset: str,
+                   seed: int, name: str) -> Job:
+        """Write the job's files and start its training."""
         os.makedirs(osp.join(folder, 'work'))
         ext = osp.splitext(upload)[1].lower() or '.png'
         shutil.copyfile(upload, osp.join(folder, 'input' + ext))

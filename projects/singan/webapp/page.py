@@ -20,6 +20,7 @@ from ..presets import PRESETS
 from ..resources import sample_image_dirs
 from . import results
 from .jobs import RUNNING, Job, JobStore
+from .uploads import discard_refused_upload
 
 __all__ = ['Page', 'bundled_images', 'status_markdown', 'preset_help',
            'hide_paths']
@@ -159,6 +160,7 @@ class Page:
         try:
             job = self.store.submit(path, preset, int(seed or 0), name)
         except USER_ERRORS as err:
+            discard_refused_upload(upload, err)  # no preset can take it
             return gr.skip(), f'{_message(err)} Nothing was started.'
         return (gr.Dropdown(choices=self.job_choices(), value=job.id),
                 f'Started job `{job.id}` on {name}. Training runs on the '
