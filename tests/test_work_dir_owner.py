@@ -237,12 +237,14 @@ def test_stopped_job_hint_names_its_preset_and_parses(tmp_path, preset):
     from singan.commands.entry import build_parser
     job = _job(tmp_path, preset, '', stopped=1.0, schedule=[32, 2])
     error = job.state()['error']
-    command = error.split('to continue it, run ')[1].split()
+    command = error.split('to continue it, run ')[1].split(' in the job')[0]
+    command = command.split()
     assert command[:2] == ['singan', 'train']
     args = build_parser().parse_args(command[1:])
     assert (args.preset, args.seed, args.max_size, args.iters_per_scale,
             args.resume) == (preset, 3, 32, 2, 'auto')
-    assert args.work_dir == job.work_dir
+    assert osp.join(job.folder, args.work_dir) == job.work_dir
+    assert job.folder not in error  # no server paths on the page
 
 
 def test_killed_job_gets_a_reason_not_a_log_line(tmp_path):

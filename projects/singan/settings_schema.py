@@ -197,6 +197,11 @@ SCHEMA: Dict[str, Dict[str, Setting]] = {
         'single_thread_pixels': _count('scales up to this many pixels run '
                                        'on one thread', 4096, low=0),
         'probe_costs': _BOOL,
+        'threads': Setting('int', low=1, optional=True, example=1,
+                           note='CPU threads for every scale (--threads); '
+                           'None: tuned as it runs'),
+        'probe_seconds': _number('seconds the timing probe may take before '
+                                 'training', 12.0, high=600.0),
         'max_iters': Setting('int', low=1, optional=True, note='derived '
                              'from the schedule; leave it unset'),
     },

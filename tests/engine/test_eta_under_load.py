@@ -24,6 +24,8 @@ from singan.models import SinGAN
 COSTS = (0.5, 2.0, 8.0, 32.0)
 ITERS = 60  # per scale: 240 in all
 
+pytestmark = pytest.mark.trains  # the real loop, on a fake clock
+
 
 class World:
     """The fake clock and the machine's state."""

@@ -146,11 +146,14 @@ class Job:
 
         Returns:
             str: ``singan train IMAGE --preset P --work-dir WORK --seed S
-            [...] --resume``: the job's own arguments, so it fits its
-            preset and schedule.
+            [...] --resume`` to run in the job folder: the job's own
+            arguments, so it fits its preset and schedule, with paths
+            relative to the job folder (the page shows no server paths).
         """
-        command = train_command(self.image, self.params.get(
-            'preset', DEFAULT_PRESET), self.work_dir,
+        command = train_command(
+            osp.relpath(self.image, self.folder),
+            self.params.get('preset', DEFAULT_PRESET),
+            osp.relpath(self.work_dir, self.folder),
             self.params.get('seed', 0), self.params.get('schedule'))
         return shlex.join(['singan'] + command[3:] + ['--resume'])
 
@@ -158,7 +161,7 @@ class Job:
         """The training's last ``error:`` line, else why it ended."""
         if self.params.get('stopped'):
             return ('stopped from the page; to continue it, run '
-                    f'{self.resume_command()}')
+                    f'{self.resume_command()} in the job folder')
         try:
             with open(osp.join(self.folder, 'train.log'),
                       errors='replace') as f:
@@ -171,7 +174,7 @@ class Job:
                     'wrote no error (it is stopped with the server that '
                     'started it, by the system when memory runs out, or by '
                     f'a restart); to continue it, run {self.resume_command()}'
-                    '; see train.log in the job folder')
+                    ' in the job folder; see train.log there')
         return (f'the training process ended without finishing '
                 f'({errors[-1]}); see train.log in the job folder')
 
