@@ -30,7 +30,8 @@ from ..fileio.paths import check_output_dir
 from . import limits, request_checks
 from .animation import animate, write_gif, write_mp4
 from .figures import MIN_HEIGHT, captioned_row
-from .inputs import image_to_tensor, training_pyramid
+from .inputs import (fit_to_size, image_to_tensor, same_aspect,
+                     training_pyramid)
 from .loading import load_model_and_config
 from .manipulations import REFERENCE_SIZE, edit, harmonize, paint_to_image
 from .paste_back import match_mask, paste_back
@@ -493,7 +494,8 @@ class SinGANInferencer:
 
         Args:
             inputs (ImageInput): The image.
-            mask (ImageInput, optional): Its mask.
+            mask (ImageInput, optional): Its mask: of the image's aspect
+                ratio, or of another with ``resize='stretch'``.
             resize (str): ``'none'`` or ``'stretch'`` (a crop could not be
                 pasted back into the whole photo).
             name (str): What the image is, for messages.
@@ -502,7 +504,11 @@ class SinGANInferencer:
             dict: See :func:`prepare_image`; the tensors on the model's
             device.
         """
-        data = prepare_image(inputs, mask, self.model.sizes[-1], resize, name)
+        image = as_rgb_array(inputs, name)
+        if mask is not None:
+            mask = self._mask_for(as_mask_array(mask), image.shape[:2],
+                                  resize)
+        data = prepare_image(image, mask, self.model.sizes[-1], resize, name)
         device = self.model.fixed_noises[0].device
         return {k: v.to(device) if isinstance(v, torch.Tensor) else v
                 for k, v in data.items()}
@@ -640,6 +646,21 @@ class SinGANInferencer:
         check_start_scale(self.model, start_scale, lowest,
                           self._name('start_scale'))
         return start_scale
+
+    def _mask_for(self, mask: np.ndarray, shape: Sequence[int],
+                  resize: str) -> np.ndarray:
+        """A mask of another aspect ratio than its image: stretched to it
+        with ``resize='stretch'``, else refused naming both sizes."""
+        (h, w), (height, width) = mask.shape, shape
+        if same_aspect((h, w), shape):
+            return mask
+        if resize != 'stretch':
+            raise ValueError(
+                f'The mask is {w}x{h} (WxH) but its image is {width}x'
+                f'{height}: draw the mask on the image itself (white where '
+                f"it changed), or stretch it with {self._name('resize')}="
+                "'stretch'.")
+        return fit_to_size(mask[:, :, None], shape, 'stretch')[:, :, 0]
 
     def _name(self, option: str) -> str:
         """How the caller spells ``option`` (see ``option_names``)."""

@@ -42,7 +42,8 @@ OOM_FIX = ('lower --num, --frames, --factor or --factors (or set a smaller '
 OPTION_NAMES = dict(num='--num', factors='--factors', factor='--factor',
                     start_scale='--start-scale', radius='--radius',
                     num_colors='--quantize', num_frames='--frames',
-                    fps='--fps', vis_height='--display-height')
+                    fps='--fps', vis_height='--display-height',
+                    resize='--resize')
 
 
 def _common(parser: argparse.ArgumentParser, work_dir_form: bool) -> None:

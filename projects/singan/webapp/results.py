@@ -27,7 +27,8 @@ __all__ = ['job_model', 'downloads', 'make_samples', 'make_injection',
 CACHE_SIZE = 2
 #: The Inferencer's options as the page names them, for messages.
 OPTION_NAMES = dict(factors='size factors', start_scale='start scale',
-                    num='number of samples', num_frames='frames')
+                    num='number of samples', num_frames='frames',
+                    resize='--resize')
 _cache: 'OrderedDict[str, SinGANInferencer]' = OrderedDict()
 _cache_lock = threading.Lock()
 
