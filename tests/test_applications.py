@@ -196,10 +196,11 @@ def _apps(run, command, *args, check=True):
 @pytest.mark.parametrize('command,args,outputs', [
     ('sample', ['--num', '2', '--factors', '1x2'], ['sample_01.png']),
     ('inject', ['--num', '2', '--start-scales', '0', '3'],
-     ['start3_sample_01.png']),
+     ['inject_s3_01.png', 'inject_s0_01.png']),
     ('reconstruct', [], ['reconstruction.png']),
     ('harmonize', ['--input', '{ref}', '--mask', '{mask}', '--start-scale',
-                   '2'], ['harmonized.png', 'mask_dilated.png']),
+                   '2'], ['harmonized.png', 'harmonized_unmasked.png',
+                          'mask_dilated.png']),
     ('edit', ['--input', '{ref}', '--mask', '{mask}'], ['edited.png']),
     ('paint2image', ['--input', '{ref}', '--quantize', '3'],
      ['paint2image.png', 'painting_quantized.png']),

@@ -23,8 +23,7 @@ import sys
 import _bootstrap  # noqa: F401
 
 from singan.cli import run_cli
-from singan.commands.app_runner import OOM_FIX
-from singan.commands.apps import add_app_commands
+from singan.commands.apps import OOM_FIX, add_app_commands
 
 
 def parse_args(argv=None) -> argparse.Namespace:

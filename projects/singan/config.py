@@ -12,14 +12,12 @@ from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 
 from . import paper
-from .apis.limits import check_image_fits, memory_budget, network_field
+from .apis.image_scales import image_num_scales, pyramid_settings
+from .apis.limits import memory_budget, network_field
 from .apis.request_checks import check_training_counts
 from .config_keys import check_component_args, check_model_args
 from .engine.distributed import configure_distributed
-from .fileio.image_io import read_image
 from .interop.mmagic_config import adapt_mmagic_config
-from .ops.consingan_pyramid import CONSINGAN_STAGES, consingan_pyramid_sizes
-from .ops.pyramid import count_scales
 from .settings_schema import check_settings
 
 __all__ = ['prepare_config', 'image_num_scales']
@@ -30,40 +28,6 @@ _REQUIRED_HOOKS = ('SinGANSnapshotHook', 'CheckInvalidLossHook',
 #: Our own classes of before the train loop, and what replaced them.
 _LEGACY_TYPES = {'SinGANStageHook': 'SinGANSnapshotHook',
                  'IterBasedTrainLoop': 'SinGANTrainLoop'}
-
-
-def image_num_scales(dataset_cfg: dict, field: int = 11) -> int:
-    """``num_scales`` (index of the finest scale) of a dataset config.
-
-    Args:
-        dataset_cfg (dict): ``SinGANDataset`` config with ``data_root``,
-            ``min_size``, ``max_size`` and ``scale_factor_init`` (or
-            ``pyramid='consingan'`` and ``num_stages``).
-        field (int): The smallest side the network accepts
-            (``limits.network_field``).
-
-    Returns:
-        int: The stop scale of the image's pyramid.
-    """
-    height, width = read_image(dataset_cfg['data_root']).shape[:2]
-    check_image_fits(height, width, *_pyramid_settings(dataset_cfg)[:2],
-                     field)
-    if dataset_cfg.get('pyramid', 'singan') == 'consingan':
-        stages = dataset_cfg.get('num_stages')
-        sizes, _ = consingan_pyramid_sizes(
-            height, width, CONSINGAN_STAGES if stages is None else stages,
-            *_pyramid_settings(dataset_cfg)[:2])
-        return len(sizes) - 1
-    stop_scale, _ = count_scales(height, width,
-                                 *_pyramid_settings(dataset_cfg))
-    return stop_scale
-
-
-def _pyramid_settings(dataset_cfg: dict) -> tuple:
-    """``min_size, max_size, scale_factor_init``, the paper's when unset."""
-    return (dataset_cfg.get('min_size', paper.MIN_SIZE),
-            dataset_cfg.get('max_size', paper.MAX_SIZE),
-            dataset_cfg.get('scale_factor_init', paper.SCALE_FACTOR))
 
 
 def prepare_config(cfg: Config, check_image: bool = True) -> Config:
@@ -121,7 +85,7 @@ def _sync_num_scales_with_image(model: ConfigDict,
         print_log(f'num_scales={expected} for {dataset.data_root}.',
                   logger='current')
     elif given != expected:
-        min_size, max_size, factor = _pyramid_settings(dataset)
+        min_size, max_size, factor = pyramid_settings(dataset)
         raise ValueError(
             f'model.num_scales={given} but {dataset.data_root} with '
             f'min_size={min_size}, max_size={max_size} and scale_factor_init='

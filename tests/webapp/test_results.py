@@ -69,8 +69,12 @@ def test_paste_and_harmonize(done_job):
     assert (paste[mask > 0] == (255, 0, 0)).all()
     path, caption = results.make_injection(done_job, paste, mask,
                                            'harmonize', 1)
-    size = results.job_model(done_job).model.sizes[-1]
-    assert read_image(path).shape[:2] == tuple(size)
+    # at the photo's full resolution, not the model's, and the photo's own
+    # pixels far from the mask
+    result = read_image(path)
+    assert result.shape == paste.shape == (186, 248, 3)
+    assert tuple(results.job_model(done_job).model.sizes[-1]) != (186, 248)
+    assert np.array_equal(result[:20, :20], paste[:20, :20])
     assert caption == 'harmonize, start scale 1'
     with pytest.raises(ValueError, match='The mask is empty'):
         results.make_injection(done_job, paste, mask * 0, 'edit', 1)

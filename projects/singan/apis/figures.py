@@ -7,7 +7,7 @@ import torch
 
 from ..fileio.image_io import tensor_to_image
 
-__all__ = ['to_display', 'captioned_row']
+__all__ = ['to_display', 'captioned_row', 'stack_rows']
 
 #: Height of the caption band above each picture, in pixels.
 CAPTION_HEIGHT = 18
@@ -72,6 +72,22 @@ def captioned_row(items: Sequence[Tuple[str, object]], height: int = 0,
         panels.append(np.full((panels[-1].shape[0], pad, 3), 255, np.uint8))
     row = np.concatenate(panels[:-1], axis=1)
     return np.pad(row, ((0, pad), (0, 0), (0, 0)), constant_values=255)
+
+
+def stack_rows(rows: Sequence[np.ndarray]) -> np.ndarray:
+    """Rows of different widths, one under the other, on white.
+
+    Args:
+        rows (Sequence[np.ndarray]): ``(H_i, W_i, 3)`` uint8 pictures.
+
+    Returns:
+        np.ndarray: ``(sum H_i, max W_i, 3)`` uint8.
+    """
+    width = max(r.shape[1] for r in rows)
+    return np.concatenate([
+        np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0)),
+               constant_values=255) for r in rows
+    ])
 
 
 def _put_caption(band: np.ndarray, caption: str) -> None:

@@ -9,11 +9,15 @@ checkpoint (the config is read from it) and call an application::
 
 Every application is a function of :mod:`singan.apis` (sampling,
 manipulations, super-resolution, animation); this class reads the inputs,
-runs that function, and packs, pictures and writes the results.
+checks the request, runs that function, and packs, pictures and writes the
+results. It is the one place that does so: the ``singan`` sub-commands and
+``tools/apps.py`` (``commands/apps.py``), the end of ``singan train``
+(``commands/results.py``) and the browser app (``webapp/results.py``) parse
+their input and call it, so one request gives the same pixels everywhere.
 """
 import inspect
 import os.path as osp
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -23,16 +27,18 @@ from mmengine.logging import print_log
 from ..fileio.image_io import save_image, tensor_to_image
 from ..fileio.paths import check_output_dir
 from . import limits, request_checks
-from .animation import animate, write_gif
+from .animation import animate, write_gif, write_mp4
 from .figures import MIN_HEIGHT, captioned_row
-from .inputs import image_to_tensor, training_pyramid
+from .inputs import (fit_to_size, image_to_tensor, same_aspect,
+                     training_pyramid)
 from .loading import load_model_and_config
 from .manipulations import edit, harmonize, paint_to_image
-from .paste_back import full_size_feather, paste_back
+from .paste_back import full_size_feather, match_mask, paste_back
 from .sampling import (check_factors, check_start_scale, inject_at_scale,
                        parse_factors, random_samples, reconstruct)
 from .super_resolution import bicubic_upscale, sr_steps, super_resolve
-from .user_images import ImageInput, as_rgb_array, prepare_image
+from .user_images import (ImageInput, as_mask_array, as_rgb_array,
+                          prepare_image)
 
 __all__ = ['SinGANInferencer', 'TASKS']
 
@@ -41,6 +47,8 @@ TASKS = ('sample', 'inject', 'reconstruct', 'harmonize', 'edit', 'paint',
          'super_resolve', 'animate')
 #: Applications that take no ``inputs``.
 _NO_INPUTS = ('sample', 'inject', 'reconstruct', 'animate')
+#: Most pictures in one row of a visualization (an image and 4 results).
+_PANELS = 5
 
 
 class SinGANInferencer:
@@ -71,6 +79,11 @@ class SinGANInferencer:
         max_memory (float, optional): GB a call may use; larger requests
             are refused up front. ``None``: 80% of the free memory.
         show_progress (bool): Log super-resolution's steps.
+        option_names (dict, optional): How the caller spells the options in
+            its messages, e.g. ``{'num_frames': '--frames'}`` for a command
+            line; ``None``: the keyword names.
+        vis_height (int): Height of each picture of a visualization; 0: the
+            model's height, at least 96 px. Checked against ``max_memory``.
 
     Example:
         >>> from singan.apis import SinGANInferencer
@@ -105,17 +118,26 @@ class SinGANInferencer:
                  training_image: Optional[str] = None,
                  device: Optional[str] = None,
                  max_memory: Optional[float] = None,
-                 show_progress: bool = True) -> None:
+                 show_progress: bool = True,
+                 option_names: Optional[Dict[str, str]] = None,
+                 vis_height: int = 0) -> None:
         self.device = device or ('cuda' if torch.cuda.is_available() else
                                  'cpu')
+        self.option_names = dict(option_names or {})
         limits.memory_budget('cpu', max_memory)  # a valid max_memory
+        vis_height = self._check_count('vis_height', vis_height, lowest=0)
         self.max_memory = max_memory
         self.show_progress = show_progress
+        self.vis_height = vis_height
         self.model, self.cfg = load_model_and_config(config, checkpoint, pkl,
                                                      self.device)
         if training_image is not None:
             self._dataset_cfg()['data_root'] = training_image
         self._real = None
+        if vis_height:
+            height, width = self.model.sizes[-1]
+            request_checks.check_figure_request(vis_height, width / height,
+                                                _PANELS, self._budget())
 
     # ----------------------------------------------------------- the call
     def __call__(self, inputs: Optional[ImageInput] = None,
@@ -174,17 +196,20 @@ class SinGANInferencer:
         Returns:
             dict: See :meth:`postprocess`.
         """
-        num = _check_count('num', num)
+        num = self._check_count('num', num)
+        typed = factors if isinstance(factors, str) else None
         factors = self._factors(factors, size)
+        text = typed or f'{factors[0]:g}x{factors[1]:g}'
         request_checks.check_sample_request(self.model, num, factors,
-                                            self._budget(), 'factors')
+                                            self._budget(),
+                                            self._name('factors'), text)
         samples = random_samples(self.model, num, factors,
                                  self._generator(seed))
         images = [tensor_to_image(s) for s in samples]
-        text = f'{factors[0]:g}x{factors[1]:g}'
-        vis = self.visualize([], [(f'sample {i} ({text})', im)
-                                  for i, im in enumerate(images[:4])],
-                             return_vis)
+        vis = self.visualize(self._shown_real(return_vis),
+                             [(f'sample {i} ({text})', im)
+                              for i, im in enumerate(images[:4])],
+                             return_vis, same_scale=True)
         return self.postprocess(images, vis, pred_out_dir, 'sample',
                                 dict(factors=factors), numbered=True)
 
@@ -205,14 +230,15 @@ class SinGANInferencer:
         Returns:
             dict: See :meth:`postprocess`.
         """
-        num = _check_count('num', num)
+        num = self._check_count('num', num)
         n = self._start_scale(start_scale, lowest=0)
         request_checks.check_batch_request(self.model, num, self._budget(),
-                                           'num')
+                                           self._name('num'))
         samples = inject_at_scale(self.model, n, num, self._generator(seed))
         images = [tensor_to_image(s) for s in samples]
-        vis = self.visualize([], [(f'start scale {n}', im)
-                                  for im in images[:4]], return_vis)
+        vis = self.visualize(self._shown_real(return_vis),
+                             [(f'start scale {n}', im) for im in images[:4]],
+                             return_vis)
         return self.postprocess(images, vis, pred_out_dir, f'inject_s{n}',
                                 dict(start_scale=n), numbered=True)
 
@@ -258,7 +284,10 @@ class SinGANInferencer:
                 ``'stretch'``.
             seed (int, optional): Noise seed; ``None``: torch's global RNG.
             return_vis (bool): See :meth:`__call__`.
-            pred_out_dir (str): ``harmonized.png`` goes there.
+            pred_out_dir (str): ``harmonized.png`` goes there, with
+                ``harmonized_unmasked.png`` (the model's whole image at the
+                photo's size) and ``mask_dilated.png`` (how much of it each
+                pixel took).
             feather (float, optional): Width in pixels of the photo of the
                 band around the mask where the result fades into the photo;
                 no pixel farther from the mask changes. ``None``: ``radius +
@@ -290,7 +319,8 @@ class SinGANInferencer:
             resize (str): See :meth:`harmonize`.
             seed (int, optional): See :meth:`harmonize`.
             return_vis (bool): See :meth:`__call__`.
-            pred_out_dir (str): ``edited.png`` goes there.
+            pred_out_dir (str): ``edited.png`` goes there (and the two
+                pictures of :meth:`harmonize`).
             feather (float, optional): See :meth:`harmonize`.
 
         Returns:
@@ -324,7 +354,8 @@ class SinGANInferencer:
             resize (str): See :meth:`harmonize`.
             seed (int, optional): See :meth:`harmonize`.
             return_vis (bool): See :meth:`__call__`.
-            pred_out_dir (str): ``paint2image.png`` goes there.
+            pred_out_dir (str): ``paint2image.png`` goes there, and
+                ``painting_quantized.png`` with ``num_colors``.
             feather (float, optional): Fade around ``mask``, see
                 :meth:`harmonize`.
 
@@ -343,13 +374,14 @@ class SinGANInferencer:
                           full_size_feather(feather, radius, sigma,
                                             data['full'].shape[:2]),
                           detail='none')
-        shown = [('painting', data['full'])]
+        shown, extras = [('painting', data['full'])], {}
         if num_colors is not None:
             shown.append((f'quantized, k={num_colors}', injected))
+            extras['painting_quantized'] = tensor_to_image(injected[0])
         vis = self.visualize(shown, [(f'result, scale {n}', full)],
                              return_vis)
         return self.postprocess([full], vis, pred_out_dir, 'paint2image',
-                                dict(start_scale=n))
+                                dict(start_scale=n), extras=extras)
 
     def super_resolve(self, inputs: Optional[ImageInput] = None,
                       factor: float = 4.0, seed: Optional[int] = 0,
@@ -363,7 +395,7 @@ class SinGANInferencer:
             factor (float): Upscaling factor, > 1.
             seed (int, optional): Noise seed; ``None``: torch's global RNG.
             return_vis (bool): See :meth:`__call__` (input, bicubic, SinGAN).
-            pred_out_dir (str): ``sr.png`` goes there.
+            pred_out_dir (str): ``sr.png`` and ``bicubic.png`` go there.
 
         Returns:
             dict: See :meth:`postprocess`; ``steps`` and ``step_ratio`` in
@@ -382,12 +414,14 @@ class SinGANInferencer:
         result = super_resolve(self.model, image, factor,
                                self._generator(seed), self._sr_progress())
         sr = tensor_to_image(result[0])
+        bicubic = tensor_to_image(bicubic_upscale(image.to(result),
+                                                  factor)[0])
         vis = self.visualize(
-            [('input', image), (f'bicubic x{factor:g}',
-                                bicubic_upscale(image, factor))],
+            [('input', image), (f'bicubic x{factor:g}', bicubic)],
             [(f'SinGAN x{factor:g}', sr)], return_vis)
         return self.postprocess([sr], vis, pred_out_dir, 'sr',
-                                dict(steps=steps, step_ratio=ratio))
+                                dict(steps=steps, step_ratio=ratio),
+                                extras=dict(bicubic=bicubic))
 
     def animate(self, num_frames: int = 30, start_scale: int = 2,
                 alpha: float = 0.1, beta: float = 0.9, fps: float = 10,
@@ -403,25 +437,68 @@ class SinGANInferencer:
             fps (float): Frames per second of the GIF.
             seed (int, optional): Noise seed; ``None``: torch's global RNG.
             return_vis (bool): See :meth:`__call__` (first, middle, last).
-            pred_out_dir (str): ``animation.gif`` goes there.
+            pred_out_dir (str): ``animation.gif`` goes there, and
+                ``animation.mp4`` when OpenCV has an MP4 encoder.
 
         Returns:
             dict: See :meth:`postprocess`; the frames are the predictions.
         """
-        num_frames = _check_count('num_frames', num_frames, lowest=2)
-        request_checks.check_positive('fps', fps, 100,
+        num_frames = self._check_count('num_frames', num_frames, lowest=2)
+        request_checks.check_positive(self._name('fps'), fps, 100,
                                       ' (a GIF frame lasts at least 10 ms)')
-        check_start_scale(self.model, start_scale, 0, 'start_scale')
+        start_scale = self._start_scale(start_scale, lowest=0)
         request_checks.check_animation_request(self.model, num_frames,
                                                self._budget())
         frames = animate(self.model, num_frames, start_scale, alpha, beta,
                          self._generator(seed))
         images = [tensor_to_image(f) for f in frames]
         picks = sorted({0, num_frames // 2, num_frames - 1})
-        vis = self.visualize([], [(f'frame {i}', images[i]) for i in picks],
+        vis = self.visualize(self._shown_real(return_vis),
+                             [(f'frame {i}', images[i]) for i in picks],
                              return_vis)
         return self.postprocess(images, vis, pred_out_dir, 'animation',
                                 dict(fps=fps), gif=True)
+
+    def crop_to_model(self, inputs: ImageInput,
+                      mask: Optional[ImageInput] = None
+                      ) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+        """The centre of an image (and its mask) at the model's aspect ratio.
+
+        What ``--resize crop`` means to the command line and the app: the
+        result of :meth:`harmonize`, :meth:`edit` or :meth:`paint` on the
+        crop is that centre, at the image's own resolution. (The methods
+        refuse ``resize='crop'``: a result must go back into the image it
+        was given.)
+
+        Args:
+            inputs (ImageInput): The image.
+            mask (ImageInput, optional): Its mask, of its aspect ratio.
+
+        Returns:
+            tuple: ``(image, mask)``: the RGB array cut to the model's aspect
+            ratio, and the mask on its pixels (0 and 1) or ``None``.
+        """
+        image = as_rgb_array(inputs, 'input')
+        (height, width), (h, w) = image.shape[:2], self.model.sizes[-1]
+        if width * h > height * w:  # wider than the model: cut the sides
+            new_h, new_w = height, max(1, round(height * w / h))
+        else:
+            new_h, new_w = max(1, round(width * h / w)), width
+        top, left = (height - new_h) // 2, (width - new_w) // 2
+        box = (slice(top, top + new_h), slice(left, left + new_w))
+        if mask is not None:
+            mask = match_mask(as_mask_array(mask), (height, width))[box]
+        return image[box], mask
+
+    def training_image(self) -> Optional[np.ndarray]:
+        """The training image at the model's finest size.
+
+        Returns:
+            np.ndarray | None: uint8 ``(H, W, 3)`` RGB; ``None`` when the
+            config's image is not at hand.
+        """
+        real = self._training_image(needed_for=None)
+        return None if real is None else tensor_to_image(real[0])
 
     # ------------------------------------------------------------- steps
     def preprocess(self, inputs: ImageInput,
@@ -431,7 +508,8 @@ class SinGANInferencer:
 
         Args:
             inputs (ImageInput): The image.
-            mask (ImageInput, optional): Its mask.
+            mask (ImageInput, optional): Its mask: of the image's aspect
+                ratio, or of another with ``resize='stretch'``.
             resize (str): ``'none'`` or ``'stretch'`` (a crop could not be
                 pasted back into the whole photo).
             name (str): What the image is, for messages.
@@ -440,14 +518,19 @@ class SinGANInferencer:
             dict: See :func:`prepare_image`; the tensors on the model's
             device.
         """
-        data = prepare_image(inputs, mask, self.model.sizes[-1], resize, name)
+        image = as_rgb_array(inputs, name)
+        if mask is not None:
+            mask = self._mask_for(as_mask_array(mask), image.shape[:2],
+                                  resize)
+        data = prepare_image(image, mask, self.model.sizes[-1], resize, name)
         device = self.model.fixed_noises[0].device
         return {k: v.to(device) if isinstance(v, torch.Tensor) else v
                 for k, v in data.items()}
 
     def visualize(self, inputs: List[Tuple[str, object]],
                   preds: List[Tuple[str, object]],
-                  return_vis: bool = False) -> List[np.ndarray]:
+                  return_vis: bool = False,
+                  same_scale: bool = False) -> List[np.ndarray]:
         """A captioned row: the inputs, then the predictions.
 
         Args:
@@ -455,19 +538,22 @@ class SinGANInferencer:
                 went in (tensors in [-1, 1] or uint8 arrays).
             preds (list[tuple[str, image]]): The same for the results.
             return_vis (bool): ``False``: nothing is drawn.
+            same_scale (bool): Scale every picture by one factor, so sizes
+                compare (samples of another size than the training image).
 
         Returns:
             list[np.ndarray]: ``[row]`` (uint8 RGB), or ``[]``.
         """
         if not return_vis:
             return []
-        height = max(MIN_HEIGHT, self.model.sizes[-1][0])
-        return [captioned_row(inputs + preds, height)]
+        height = self.vis_height or max(MIN_HEIGHT, self.model.sizes[-1][0])
+        return [captioned_row(inputs + preds, height, same_scale=same_scale)]
 
     def postprocess(self, preds: List[np.ndarray],
                     visualization: List[np.ndarray], pred_out_dir: str = '',
                     stem: str = 'result', info: Optional[dict] = None,
-                    gif: bool = False, numbered: bool = False) -> dict:
+                    gif: bool = False, numbered: bool = False,
+                    extras: Optional[Dict[str, np.ndarray]] = None) -> dict:
         """Pack the results and write them to ``pred_out_dir``.
 
         Args:
@@ -478,29 +564,43 @@ class SinGANInferencer:
             stem (str): File name: ``stem.png``, ``stem_XX.png`` with
                 ``numbered``, ``stem.gif`` with ``gif``.
             info (dict, optional): Numbers of the run (scale, RMSE ...).
-            gif (bool): Write the images as the frames of one GIF.
+            gif (bool): Write the images as the frames of one GIF (and of an
+                MP4 when OpenCV can encode one).
             numbered (bool): Number the files (a batch of samples), even
                 when there is one.
+            extras (dict, optional): More pictures to write beside them,
+                ``{name: uint8 (H, W, 3)}`` as ``name.png``.
 
         Returns:
             dict: ``predictions`` (the images), ``visualization`` (empty
-            unless asked for), ``info``, and ``paths`` (files written).
+            unless asked for), ``info``, and ``paths`` (files written, the
+            predictions first).
         """
         info = dict(info or {})
         paths = []
         if pred_out_dir:
-            check_output_dir(pred_out_dir, 'pred_out_dir')
-            if gif:
-                paths.append(write_gif(preds, osp.join(pred_out_dir,
-                                                       f'{stem}.gif'),
-                                       info.get('fps', 10)))
-            else:
-                names = [f'{stem}_{i:02d}.png' for i in range(len(preds))] \
-                    if numbered else [f'{stem}.png']
-                paths = [save_image(im, osp.join(pred_out_dir, name))
-                         for im, name in zip(preds, names)]
+            paths = self._write(preds, pred_out_dir, stem, info, gif,
+                                numbered, extras or {})
         return dict(predictions=preds, visualization=visualization,
                     info=info, paths=[osp.abspath(p) for p in paths])
+
+    @staticmethod
+    def _write(preds, folder, stem, info, gif, numbered,
+               extras) -> List[str]:
+        """Write the predictions (PNG, or GIF + MP4) and the extras."""
+        check_output_dir(folder, 'pred_out_dir')
+        if gif:
+            fps = info.get('fps', 10)
+            paths = [write_gif(preds, osp.join(folder, f'{stem}.gif'), fps),
+                     write_mp4(preds, osp.join(folder, f'{stem}.mp4'), fps)]
+        else:
+            names = [f'{stem}_{i:02d}.png' for i in range(len(preds))] \
+                if numbered else [f'{stem}.png']
+            paths = [save_image(im, osp.join(folder, name))
+                     for im, name in zip(preds, names)]
+        paths += [save_image(im, osp.join(folder, f'{name}.png'))
+                  for name, im in extras.items()]
+        return [p for p in paths if p]  # no MP4 without an encoder
 
     # ----------------------------------------------------------- helpers
     def _masked(self, function, stem, inputs, mask, start_scale, radius,
@@ -508,8 +608,8 @@ class SinGANInferencer:
                 feather=None) -> dict:
         """Harmonize or edit at the model's size, paste back at full."""
         for key, value in (('radius', radius), ('sigma', sigma)):
-            request_checks.check_number(key, value, 0, unit='pixels of a '
-                                        '250 px image')
+            request_checks.check_number(self._name(key), value, 0,
+                                        unit='pixels of a 250 px image')
         data = self.preprocess(inputs, mask, resize)
         width = full_size_feather(feather, radius, sigma,
                                   data['full'].shape[:2])
@@ -522,8 +622,11 @@ class SinGANInferencer:
         vis = self.visualize(
             [('input', data['full']), ('mask', _mask_picture(data))],
             [(f'{stem}, scale {n}', full)], return_vis)
+        extras = {} if not pred_out_dir else {
+            f'{stem}_unmasked': paste_back(data['full'], raw),
+            'mask_dilated': _blend_weights(data, raw.shape[-2:], width)}
         return self.postprocess([full], vis, pred_out_dir, stem,
-                                dict(start_scale=n))
+                                dict(start_scale=n), extras=extras)
 
     def _factors(self, factors, size) -> Tuple[float, float]:
         """``(height, width)`` factors from ``factors`` or ``size``."""
@@ -549,8 +652,38 @@ class SinGANInferencer:
         """The given scale (checked), or the middle one."""
         if start_scale is None:
             return max(lowest, self.model.num_scales // 2)
-        check_start_scale(self.model, start_scale, lowest, 'start_scale')
+        check_start_scale(self.model, start_scale, lowest,
+                          self._name('start_scale'))
         return start_scale
+
+    def _mask_for(self, mask: np.ndarray, shape: Sequence[int],
+                  resize: str) -> np.ndarray:
+        """A mask of another aspect ratio than its image: stretched to it
+        with ``resize='stretch'``, else refused naming both sizes."""
+        (h, w), (height, width) = mask.shape, shape
+        if same_aspect((h, w), shape):
+            return mask
+        if resize != 'stretch':
+            raise ValueError(
+                f'The mask is {w}x{h} (WxH) but its image is {width}x'
+                f'{height}: draw the mask on the image itself (white where '
+                f"it changed), or stretch it with {self._name('resize')}="
+                "'stretch'.")
+        return fit_to_size(mask[:, :, None], shape, 'stretch')[:, :, 0]
+
+    def _name(self, option: str) -> str:
+        """How the caller spells ``option`` (see ``option_names``)."""
+        return self.option_names.get(option, option)
+
+    def _check_count(self, name: str, value: int, lowest: int = 1) -> int:
+        """``value`` as an ``int``; raise unless an integer >= ``lowest``."""
+        return request_checks.check_count(self._name(name), value,
+                                          lowest)  # numpy integers too
+
+    def _shown_real(self, return_vis: bool) -> List[Tuple[str, object]]:
+        """``[('training image', image)]`` for a visualization, if at hand."""
+        real = self._training_image(None) if return_vis else None
+        return [] if real is None else [('training image', real)]
 
     def _training_image(self, needed_for: Optional[str]
                         ) -> Optional[torch.Tensor]:
@@ -609,12 +742,21 @@ class SinGANInferencer:
             logger='current')
 
 
-def _check_count(name: str, value: int, lowest: int = 1) -> int:
-    """``value`` as an ``int``; raise unless an integer >= ``lowest``."""
-    return request_checks.check_count(name, value, lowest)  # numpy ints
-
-
 def _mask_picture(data: dict) -> np.ndarray:
     """The full-size mask as a black and white uint8 RGB picture."""
     mask = (data['full_mask'] * 255).astype(np.uint8)
     return np.repeat(mask[:, :, None], 3, axis=2)
+
+
+def _blend_weights(data: dict, size: Sequence[int],
+                   feather: float) -> np.ndarray:
+    """How much of the model's output :func:`paste_back` put in each pixel.
+
+    A white model output pasted into a black photo with the same mask and
+    feather gives paste_back's own weights (whatever its dilation, blur or
+    feathering), as a grey ``(H, W, 3)`` uint8 picture.
+    """
+    black = np.zeros_like(data['full'])
+    white = torch.ones(1, 3, *size)
+    return paste_back(black, white, data['full_mask'], feather,
+                      detail='none')

@@ -14,7 +14,7 @@ import torch
 from mmengine.config import Config
 
 from ..cli import UserInputError
-from ..config import image_num_scales
+from .image_scales import image_num_scales
 from ..fileio.config_text import parse_config_text
 from ..fileio.safe_load import (check_checkpoint_arrays,
                                 load_checkpoint_file, load_pickle)

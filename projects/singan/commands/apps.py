@@ -12,23 +12,39 @@
 WORK_DIR is the work dir of a training (its config, last checkpoint and
 pickle are found in it); ``CONFIG CKPT`` works too, and is what
 ``tools/apps.py`` takes. Both build their sub-commands with
-:func:`add_app_commands`; each runs :func:`app_runner.run_app`. Results and
-a captioned ``comparison.png`` go to ``--out-dir``. See
-docs/applications.md.
+:func:`add_app_commands`. Each is an adapter of
+:class:`~singan.apis.SinGANInferencer`: :func:`run_app` turns the arguments
+into Inferencer calls, which check the request, make and write the results
+to ``--out-dir``; the rows of their pictures become ``comparison.png``.
+See docs/applications.md.
 """
 import argparse
 import os.path as osp
+from typing import List, Tuple
 
 from .. import apis
+from ..apis.figures import stack_rows
+from ..apis.trained_run import open_trained_run
 from ..cli import CfgOptionsAction
-from ..fileio import tensor_to_image
-from .app_runner import App, image_size, run_app
+from ..config_keys import apply_path_arguments, merge_cli_options
+from ..fileio import save_image
+from ..fileio.paths import check_output_dir
 
-__all__ = ['add_app_commands', 'COMMAND_FUNCS', 'ANIMATION_DEFAULTS']
+__all__ = ['add_app_commands', 'run_app', 'ANIMATION_DEFAULTS', 'OOM_FIX']
 
 #: Defaults of ``animate``, also used for the GIF of ``singan train``.
 ANIMATION_DEFAULTS = dict(frames=30, start_scale=2, alpha=0.1, beta=0.9,
                           fps=10.0)
+#: What to lower when an application runs out of memory.
+OOM_FIX = ('lower --num, --frames, --factor or --factors (or set a smaller '
+           '--max-memory so the estimate refuses it up front)')
+#: The Inferencer's options as these commands spell them, for messages.
+OPTION_NAMES = dict(num='--num', factors='--factors', factor='--factor',
+                    start_scale='--start-scale', radius='--radius',
+                    feather='--feather',
+                    num_colors='--quantize', num_frames='--frames',
+                    fps='--fps', vis_height='--display-height',
+                    resize='--resize')
 
 
 def _common(parser: argparse.ArgumentParser, work_dir_form: bool) -> None:
@@ -58,7 +74,7 @@ def _common(parser: argparse.ArgumentParser, work_dir_form: bool) -> None:
                         help="'cpu' or 'cuda' (default: cuda if available)")
     parser.add_argument('--display-height', type=int, default=0,
                         help='height of each picture in comparison.png '
-                        '(default: the tallest, at least 96)')
+                        "(default: the model's, at least 96)")
     parser.add_argument('--max-memory', type=float, default=None,
                         metavar='GB', help='memory the run may use; larger '
                         'requests are refused up front (default: 80%% of '
@@ -75,17 +91,18 @@ def _injection(parser: argparse.ArgumentParser, what: str,
         parser.add_argument('--mask', required=True,
                             help='mask image, white where the input changed')
         parser.add_argument('--feather', type=float, default=None,
-                            help='fade the result into the image over this '
-                            'many pixels around the mask; nothing farther '
-                            'changes (default: the dilated, blurred mask of '
-                            '--radius)')
+                            help='fade the result into the photo over this '
+                            'many pixels of the photo around the mask; '
+                            'nothing farther changes (default: radius + 2 x '
+                            'sigma of a 250 px image, at the photo\'s size)')
     parser.add_argument('--start-scale', type=int, default=start,
                         help='injection scale n, 1..num_scales (default: '
                         + ('the middle scale' if start is None else
                            str(start)) + ')')
     parser.add_argument('--resize', choices=apis.RESIZE_MODES,
                         default='none', help='how to fit an input of another '
-                        'aspect ratio: refuse (none), stretch, or crop')
+                        'aspect ratio: refuse (none), stretch, or crop (the '
+                        'result is its centre)')
 
 
 def add_app_commands(sub: argparse._SubParsersAction,
@@ -113,11 +130,12 @@ def add_app_commands(sub: argparse._SubParsersAction,
                      help='samples per start scale')
     _add(sub, names, 'reconstruct', help='the training image from fixed noise')
     cmd = _add(sub, names, 'harmonize', help='blend a pasted object in')
-    _injection(cmd, 'naive paste on the training image')
+    _injection(cmd, 'photo with the object pasted in (any resolution; the '
+               'result keeps it)')
     cmd.add_argument('--radius', type=float, default=7, help='mask dilation '
                      '(pixels of a 250 px image, as the authors)')
     cmd = _add(sub, names, 'edit', help='make an edited region look natural')
-    _injection(cmd, 'edited copy of the training image')
+    _injection(cmd, 'edited photo (any resolution; the result keeps it)')
     cmd.add_argument('--radius', type=float, default=20, help='mask dilation '
                      '(pixels of a 250 px image, as the authors)')
     cmd = _add(sub, names, 'paint2image', help='turn a painting into an image')
@@ -144,7 +162,7 @@ def add_app_commands(sub: argparse._SubParsersAction,
     for name in names:
         command = sub.choices[name]
         _common(command, work_dir_form)
-        command.set_defaults(func=run_app, app_func=COMMAND_FUNCS[name])
+        command.set_defaults(func=run_app)
 
 
 def _add(sub, names: list, name: str, **kwargs) -> argparse.ArgumentParser:
@@ -153,132 +171,75 @@ def _add(sub, names: list, name: str, **kwargs) -> argparse.ArgumentParser:
     return sub.add_parser(name, description=kwargs.get('help'), **kwargs)
 
 
-def cmd_sample(app: App, args) -> None:
-    factors = apis.parse_factors(args.factors)
-    samples = apis.random_samples(app.model, args.num, factors, app.rng)
-    paths = [app.save(f'sample_{i:02d}.png', s) for i, s in enumerate(samples)]
-    items = [('training image', app.real)] + [
-        (f'sample {i} ({args.factors})', s) for i, s in enumerate(samples[:4])]
-    app.finish(items, [f'{len(paths)} samples of {tuple(samples.shape[-2:])}'
-                       f' (HxW): {osp.dirname(paths[0])}'], same_scale=True)
+def run_app(args: argparse.Namespace) -> int:
+    """Load the trained run into the Inferencer and run the sub-command.
 
+    Args:
+        args (argparse.Namespace): Parsed by a parser of
+            :func:`add_app_commands`.
 
-def cmd_inject(app: App, args) -> None:
-    top = app.model.num_scales
-    scales = args.start_scales or sorted({0, top // 2, top})
+    Returns:
+        int: 0.
+    """
+    run = open_trained_run(args.config, args.checkpoint)
+    merge_cli_options(run.config, args.cfg_options)
+    apply_path_arguments(run.config, args)
+    out_dir = args.out_dir or (
+        osp.join(run.work_dir, 'apps', args.command) if run.work_dir else
+        osp.join('work_dirs', 'apps', osp.splitext(
+            osp.basename(args.config))[0], args.command))
+    check_output_dir(out_dir, '--out-dir')
+    names = dict(OPTION_NAMES, **({'start_scale': '--start-scales'} if
+                                  args.command == 'inject' else {}))
+    inferencer = apis.SinGANInferencer(
+        run.checkpoint, run.config, args.pkl or run.pickle, device=args.device,
+        max_memory=args.max_memory, option_names=names,
+        vis_height=args.display_height)
     rows = []
-    for n in scales:
-        samples = apis.inject_at_scale(app.model, n, args.num, app.rng)
-        for i, sample in enumerate(samples):
-            app.save(f'start{n}_sample_{i:02d}.png', sample)
-        rows.append([('training image', app.real)] + [
-            (f'start scale {n}', s) for s in samples])
-    app.finish(rows, [f'{args.num} samples per start scale {scales}: '
-                      f'{osp.abspath(app.out_dir)}'])
+    for task, inputs, options in _requests(args, inferencer):
+        out = inferencer(inputs, task=task, return_vis=True,
+                         pred_out_dir=out_dir, **options)
+        rows += out['visualization']
+        for path in out['paths']:
+            print(f'Wrote {path}')
+        print(', '.join(f'{k}={v:.4g}' if isinstance(v, float) else
+                        f'{k}={v}' for k, v in out['info'].items()))
+    comparison = save_image(stack_rows(rows),
+                            osp.join(out_dir, 'comparison.png'))
+    print(f'Comparison: {osp.abspath(comparison)}')
+    return 0
 
 
-def cmd_reconstruct(app: App, args) -> None:
-    recon, rmse = apis.reconstruct(app.model, app.real)
-    path = app.save('reconstruction.png', recon)
-    app.finish([('training image', app.real),
-                (f'reconstruction, RMSE {rmse:.4f}', recon)],
-               [f'Reconstruction: {path}',
-                f'RMSE (images in [-1, 1]): {rmse:.4f}'])
-
-
-def _start_scale(app: App, args) -> int:
-    """The given injection scale, or the middle one."""
-    if args.start_scale is None:
-        return max(1, app.model.num_scales // 2)
-    return args.start_scale
-
-
-def _masked(app: App, args, function, noun: str) -> None:
-    n = _start_scale(app, args)
-    apis.check_start_scale(app.model, n, 1, '--start-scale')
-    given = apis.load_reference(args.input, app.size, args.resize, 'input')
-    mask = apis.load_mask(args.mask, app.size, args.resize)
-    result, raw, soft = function(app.model, app.real, given, mask, n,
-                                 radius=args.radius, generator=app.rng,
-                                 feather=args.feather)
-    path = app.save(f'{noun}.png', result)
-    app.save(f'{noun}_unmasked.png', raw)
-    app.save('mask_dilated.png', soft[0] * 2 - 1)
-    app.finish([('training image', app.real), ('input', given),
-                ('mask', mask), (f'{noun}, scale {n}', result)],
-               [f'Result: {path}'])
-
-
-def cmd_harmonize(app: App, args) -> None:
-    _masked(app, args, apis.harmonize, 'harmonized')
-
-
-def cmd_edit(app: App, args) -> None:
-    _masked(app, args, apis.edit, 'edited')
-
-
-def cmd_paint2image(app: App, args) -> None:
-    n = _start_scale(app, args)
-    apis.check_start_scale(app.model, n, 1, '--start-scale')
-    painting = apis.load_reference(args.input, app.size, args.resize,
-                                   'painting')
-    real = app.real if args.quantize is not None else None
-    result, injected = apis.paint_to_image(app.model, painting, n, real,
-                                           args.quantize, app.rng)
-    path = app.save('paint2image.png', result)
-    items = [('training image', app.real), ('painting', painting)]
-    if args.quantize is not None:
-        app.save('painting_quantized.png', injected)
-        items.append((f'quantized, k={args.quantize}', injected))
-    app.finish(items + [(f'result, scale {n}', result)], [f'Result: {path}'])
-
-
-def cmd_sr(app: App, args) -> None:
-    if args.input:
-        image = apis.load_reference(args.input, image_size(args.input),
-                                    name='input')
-    else:
-        image = app.real
-    steps, ratio = apis.sr_steps(app.model, args.factor)
-    print(f'x{args.factor:g} in {steps} steps of x{ratio:.3f} with the '
-          'finest generator')
-    result = apis.super_resolve(
-        app.model, image, args.factor, app.rng,
-        progress=lambda k, n, size: print(f'  step {k}/{n}: {size[1]}x'
-                                          f'{size[0]} (WxH)', flush=True))
-    bicubic = apis.bicubic_upscale(image.to(result), args.factor)
-    path = app.save('sr.png', result)
-    app.save('bicubic.png', bicubic)
-    app.finish([('input', tensor_to_image(image[0])),
-                (f'bicubic x{args.factor:g}', bicubic),
-                (f'SinGAN x{args.factor:g}', result)],
-               [f'Result: {path} ({result.shape[-1]}x{result.shape[-2]})'])
-
-
-def cmd_animate(app: App, args) -> None:
-    print(f'Generating {args.frames} frames from scale {args.start_scale}...',
-          flush=True)
-    frames = apis.animate(app.model, args.frames, args.start_scale,
-                          args.alpha, args.beta, app.rng)
-    images = [tensor_to_image(f) for f in frames]
-    gif = osp.join(app.out_dir, 'animation.gif')
-    apis.write_gif(images, gif, args.fps)
-    mp4 = apis.write_mp4(images, osp.join(app.out_dir, 'animation.mp4'),
-                         args.fps)
-    picks = sorted({0, len(images) // 2, len(images) - 1})
-    app.finish([('training image', app.real)] +
-               [(f'frame {i}', images[i]) for i in picks],
-               [f'GIF: {osp.abspath(gif)}',
-                f'MP4: {osp.abspath(mp4)}' if mp4 else
-                'MP4: not written (OpenCV has no mp4v encoder here)'])
-
-
-#: The function of each sub-command, set on its parser as ``func``.
-COMMAND_FUNCS = {
-    'sample': cmd_sample, 'inject': cmd_inject,
-    'reconstruct': cmd_reconstruct, 'harmonize': cmd_harmonize,
-    'edit': cmd_edit, 'paint2image': cmd_paint2image, 'sr': cmd_sr,
-    'animate': cmd_animate
-}
-
-
+def _requests(args: argparse.Namespace, inferencer: apis.SinGANInferencer
+              ) -> List[Tuple[str, object, dict]]:
+    """The Inferencer calls of a sub-command: ``(task, inputs, options)``."""
+    command, seed = args.command, args.seed
+    if command == 'reconstruct':
+        return [('reconstruct', None, {})]
+    if command == 'sample':
+        return [('sample', None, dict(num=args.num, factors=args.factors,
+                                      seed=seed))]
+    if command == 'inject':
+        top = inferencer.model.num_scales
+        scales = args.start_scales or sorted({0, top // 2, top})
+        for n in scales:  # all of them before the first is made
+            apis.check_start_scale(inferencer.model, n, 0, '--start-scales')
+        return [('inject', None, dict(start_scale=n, num=args.num,
+                                      seed=seed)) for n in scales]
+    if command == 'sr':
+        return [('super_resolve', args.input, dict(factor=args.factor,
+                                                   seed=seed))]
+    if command == 'animate':
+        return [('animate', None, dict(
+            num_frames=args.frames, start_scale=args.start_scale,
+            alpha=args.alpha, beta=args.beta, fps=args.fps, seed=seed))]
+    image, mask, resize = args.input, getattr(args, 'mask', None), args.resize
+    if resize == 'crop':  # the centre of the image, at its resolution
+        image, mask = inferencer.crop_to_model(image, mask)
+        resize = 'none'
+    options = dict(mask=mask, start_scale=args.start_scale, resize=resize,
+                   seed=seed)
+    if command == 'paint2image':
+        return [('paint', image, dict(options, num_colors=args.quantize))]
+    return [(command, image, dict(options, radius=args.radius,
+                                  feather=args.feather))]

@@ -15,8 +15,7 @@ from typing import List, Optional
 
 from ..cli import run_cli
 from . import browser_app, listing, train
-from .app_runner import OOM_FIX
-from .apps import add_app_commands
+from .apps import OOM_FIX, add_app_commands
 
 __all__ = ['build_parser', 'main']
 

@@ -1,20 +1,18 @@
 """What ``singan train`` leaves when training is done: samples, grid, GIF.
 
 The model is loaded back from the work dir (its last checkpoint and
-pickle), as ``singan sample WORK_DIR`` will load it, so the pictures show
-what the saved files give. Everything goes to ``WORK_DIR/samples/``.
+pickle) into :class:`~singan.apis.SinGANInferencer`, as ``singan sample
+WORK_DIR`` will load it, so the pictures show what the saved files give.
+Everything goes to ``WORK_DIR/samples/``.
 """
 import os.path as osp
 from typing import Dict, List, Optional
 
-import torch
-
-from .. import apis
-from ..apis import limits, request_checks
-from ..fileio import save_image, tensor_to_image
-from .app_runner import stack_rows
+from ..apis import SinGANInferencer
+from ..apis.figures import captioned_row, stack_rows
+from ..apis.trained_run import open_trained_run
+from ..fileio import save_image
 from .apps import ANIMATION_DEFAULTS
-from .trained_run import open_trained_run
 
 __all__ = ['write_results']
 
@@ -38,36 +36,28 @@ def write_results(work_dir: str, num_samples: int, seed: int = 0,
         all absolute.
     """
     run = open_trained_run(work_dir)
-    device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
-    model = apis.load_model(run.config, run.checkpoint, run.pickle, device)
-    budget = limits.memory_budget(device)
-    request_checks.check_batch_request(model, num_samples, budget,
-                                       '--num-samples')
-    frames = ANIMATION_DEFAULTS['frames']
-    request_checks.check_animation_request(model, frames, budget)
+    inferencer = SinGANInferencer(run.checkpoint, run.config, run.pickle,
+                                  device=device, show_progress=False,
+                                  option_names=dict(num='--num-samples'))
     out_dir = osp.abspath(osp.join(work_dir, 'samples'))
-    rng = torch.Generator(device=device).manual_seed(seed)
-    samples = apis.random_samples(model, num_samples, generator=rng)
-    paths = [save_image(tensor_to_image(s),
-                        osp.join(out_dir, f'sample_{i:02d}.png'))
-             for i, s in enumerate(samples)]
-    real = apis.training_pyramid(run.config, model.sizes)[-1]
-    recon, _ = apis.reconstruct(model)
-    items = [('training image', real), ('reconstruction', recon)] + [
-                 (f'sample {i}', s) for i, s in enumerate(samples)]
+    samples = inferencer.sample(num=num_samples, seed=seed,
+                                pred_out_dir=out_dir)
+    real = inferencer.training_image()
+    items = ([] if real is None else [('training image', real)]) + [
+        ('reconstruction', inferencer.reconstruct()['predictions'][0])] + [
+        (f'sample {i}', s) for i, s in enumerate(samples['predictions'])]
     grid = save_image(_grid(items), osp.join(out_dir, 'grid.png'))
-    start = min(ANIMATION_DEFAULTS['start_scale'], model.num_scales)
-    clip = apis.animate(model, frames, start, ANIMATION_DEFAULTS['alpha'],
-                        ANIMATION_DEFAULTS['beta'], rng)
-    gif = apis.write_gif([tensor_to_image(f) for f in clip],
-                         osp.join(out_dir, 'animation.gif'),
-                         ANIMATION_DEFAULTS['fps'])
-    return dict(samples=[osp.abspath(p) for p in paths],
-                grid=osp.abspath(grid), gif=osp.abspath(gif))
+    clip = inferencer.animate(
+        num_frames=ANIMATION_DEFAULTS['frames'],
+        start_scale=min(ANIMATION_DEFAULTS['start_scale'],
+                        inferencer.model.num_scales),
+        alpha=ANIMATION_DEFAULTS['alpha'], beta=ANIMATION_DEFAULTS['beta'],
+        fps=ANIMATION_DEFAULTS['fps'], seed=seed, pred_out_dir=out_dir)
+    return dict(samples=samples['paths'], grid=osp.abspath(grid),
+                gif=clip['paths'][0])
 
 
 def _grid(items: List[tuple]):
     """Captioned pictures, ``_PER_ROW`` a row."""
-    rows = [apis.captioned_row(items[i:i + _PER_ROW])
-            for i in range(0, len(items), _PER_ROW)]
-    return stack_rows(rows)
+    return stack_rows([captioned_row(items[i:i + _PER_ROW])
+                       for i in range(0, len(items), _PER_ROW)])

@@ -1,86 +1,73 @@
 """What the app makes with a finished job: samples, edits, animations.
 
 Plain functions of a :class:`~.jobs.Job` and numbers or ``uint8`` arrays,
-so the browser glue only moves values. Each loads the job's model once
-(a small cache, see :func:`job_model`), checks the request with
-``singan.apis.request_checks`` before the first step, and writes what it
-makes under ``JOB/outputs/``.
+so the browser glue only moves values. Each is an adapter of
+:class:`~singan.apis.SinGANInferencer` (loaded once per job, see
+:func:`job_model`), which checks the request before the first step, makes
+the pictures and writes them under ``JOB/outputs/<request>/``; a blend is
+returned at the photo's full resolution, as the Python API gives it.
 """
 import os.path as osp
 import threading
 from collections import OrderedDict
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Tuple
 
 import numpy as np
-import torch
 
-from .. import apis
-from ..apis import limits, request_checks
+from ..apis import SinGANInferencer
+from ..apis.trained_run import open_trained_run
 from ..cli import UserInputError
-from ..commands.trained_run import open_trained_run
-from ..fileio.image_io import save_image, tensor_to_image, to_unit_range
 from ..presets import get_preset
 from .jobs import Job
 
-__all__ = ['JobModel', 'job_model', 'downloads', 'make_samples',
-           'make_injection', 'make_animation', 'paste_object']
+__all__ = ['job_model', 'downloads', 'make_samples', 'make_injection',
+           'make_animation', 'paste_object']
 
 #: Models kept loaded (a few MB each).
 CACHE_SIZE = 2
-_cache: 'OrderedDict[str, JobModel]' = OrderedDict()
+#: The Inferencer's options as the page names them, for messages.
+OPTION_NAMES = dict(factors='size factors', start_scale='start scale',
+                    num='number of samples', num_frames='frames',
+                    resize='--resize')
+_cache: 'OrderedDict[str, SinGANInferencer]' = OrderedDict()
 _cache_lock = threading.Lock()
 
 
-class JobModel:
-    """A finished job's model, training image and output folder.
+def job_model(job: Job) -> SinGANInferencer:
+    """The Inferencer of a finished job, from the cache when it is there.
 
     Args:
         job (Job): A job whose ``progress.json`` says ``done``.
-    """
-
-    def __init__(self, job: Job) -> None:
-        state = job.state()
-        if state.get('status') != 'done' or not state.get('checkpoint'):
-            raise UserInputError(
-                f'Job {job.id} has not finished training (status '
-                f'{state.get("status")!r}); wait until it is done.')
-        self.job = job
-        # the run's files as the singan command finds them (config from
-        # the checkpoint's meta); the pickle progress.json names
-        run = open_trained_run(job.work_dir, state['checkpoint'])
-        self.cfg = run.config
-        self.model = apis.load_model(self.cfg, run.checkpoint,
-                                     state.get('pickle') or run.pickle)
-        self.real = apis.training_pyramid(self.cfg, self.model.sizes)[-1]
-        self.out_dir = osp.join(job.folder, 'outputs')
-
-    @property
-    def num_scales(self) -> int:
-        """Index of the finest scale."""
-        return self.model.num_scales
-
-    def save(self, name: str, image: np.ndarray) -> str:
-        """Write an RGB ``uint8`` image under ``JOB/outputs``."""
-        return save_image(image, osp.join(self.out_dir, name))
-
-
-def job_model(job: Job) -> JobModel:
-    """The loaded model of a finished job, from the cache when it is there.
-
-    Args:
-        job (Job): A finished job.
 
     Returns:
-        JobModel: Loaded once per job (and checkpoint).
+        SinGANInferencer: Loaded once per job (and checkpoint).
     """
     key = f'{job.folder}:{job.state().get("checkpoint")}'
     with _cache_lock:
         if key not in _cache:
-            _cache[key] = JobModel(job)
+            _cache[key] = _load(job)
             while len(_cache) > CACHE_SIZE:
                 _cache.popitem(last=False)
         _cache.move_to_end(key)
         return _cache[key]
+
+
+def _load(job: Job) -> SinGANInferencer:
+    """The job's run as the singan command finds it, with its pickle."""
+    state = job.state()
+    if state.get('status') != 'done' or not state.get('checkpoint'):
+        raise UserInputError(
+            f'Job {job.id} has not finished training (status '
+            f'{state.get("status")!r}); wait until it is done.')
+    run = open_trained_run(job.work_dir, state['checkpoint'])
+    return SinGANInferencer(run.checkpoint, run.config,
+                            state.get('pickle') or run.pickle,
+                            show_progress=False, option_names=OPTION_NAMES)
+
+
+def _outputs(job: Job, request: str) -> str:
+    """``JOB/outputs/<request>``: one folder per request."""
+    return osp.join(job.folder, 'outputs', request)
 
 
 def downloads(job: Job) -> List[str]:
@@ -88,10 +75,6 @@ def downloads(job: Job) -> List[str]:
     state = job.state()
     return [path for path in (state.get('checkpoint'), state.get('pickle'))
             if path and osp.isfile(path)]
-
-
-def _rng(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(int(seed))
 
 
 def make_samples(job: Job, num: int, height_factor: float,
@@ -112,35 +95,22 @@ def make_samples(job: Job, num: int, height_factor: float,
     Returns:
         list[tuple[str, str]]: ``(path, caption)`` per sample.
     """
-    jm = job_model(job)
-    num, start_scale = int(num), int(start_scale)
+    inferencer = job_model(job)
+    num, start_scale, seed = int(num), int(start_scale), int(seed)
     factors = (float(height_factor), float(width_factor))
-    budget = limits.memory_budget()
-    apis.check_start_scale(jm.model, start_scale, 0, 'start scale')
     if start_scale and factors != (1.0, 1.0):
         raise UserInputError(
             f'Start scale {start_scale} keeps the training layout, so it '
             'works at the training size only: set both size factors to 1, '
             'or the start scale to 0 for samples of another size.')
     text = f'{factors[0]:g}x{factors[1]:g}'
-    request_checks.check_sample_request(jm.model, num, factors, budget,
-                                        'size factors', text)
+    folder = _outputs(job, f'sample_start{start_scale}_{text}_seed{seed}')
     if start_scale:
-        images = apis.inject_at_scale(jm.model, start_scale, num, _rng(seed))
+        out = inferencer.inject(start_scale, num, seed, pred_out_dir=folder)
     else:
-        images = apis.random_samples(jm.model, num, factors, _rng(seed))
-    tag = f'start{start_scale}_{text}_seed{seed}'
-    return [(jm.save(f'sample_{tag}_{i:02d}.png', tensor_to_image(image)),
-             f'sample {i}, {text}, start scale {start_scale}')
-            for i, image in enumerate(images)]
-
-
-def _fit(image: np.ndarray, size: Sequence[int], resize: str,
-         what: str) -> torch.Tensor:
-    """An ``(H, W, C)`` uint8 array as ``(1, C, H, W)`` in [-1, 1]."""
-    fitted = apis.fit_to_size(image, size, resize, what)
-    unit = to_unit_range(fitted, np.uint8)
-    return torch.from_numpy(unit).permute(2, 0, 1)[None].contiguous()
+        out = inferencer.sample(num, factors, seed=seed, pred_out_dir=folder)
+    return [(path, f'sample {i}, {text}, start scale {start_scale}')
+            for i, path in enumerate(out['paths'])]
 
 
 def make_injection(job: Job, image: np.ndarray, mask: Optional[np.ndarray],
@@ -150,17 +120,20 @@ def make_injection(job: Job, image: np.ndarray, mask: Optional[np.ndarray],
 
     Args:
         job (Job): A finished job whose preset supports injection.
-        image (np.ndarray): The training image with the object pasted in
-            (or a region edited), ``(h, w, 3)`` uint8 RGB.
+        image (np.ndarray): The photo with the object pasted in (or a
+            region edited), ``(h, w, 3 or 4)`` uint8 RGB, any resolution of
+            the training image's aspect ratio.
         mask (np.ndarray, optional): ``(h, w)`` array, non-zero where the
             image changed.
         mode (str): ``'harmonize'`` or ``'edit'``.
         start_scale (int): Injection scale, ``1..num_scales``.
-        resize (str): How to fit another aspect ratio (``apis.RESIZE_MODES``).
+        resize (str): How to fit another aspect ratio: ``'none'``,
+            ``'stretch'`` or ``'crop'`` (the result is its centre).
         seed (int): Noise seed.
 
     Returns:
-        tuple[str, str]: ``(path of the result, caption)``.
+        tuple[str, str]: ``(path of the result, caption)``; the result has
+        the image's resolution.
     """
     preset = job.params['preset']
     if not get_preset(preset).injection:
@@ -172,19 +145,16 @@ def make_injection(job: Job, image: np.ndarray, mask: Optional[np.ndarray],
     if mask is None or not np.any(mask):
         raise UserInputError('The mask is empty: paint over the pasted '
                              'object (or edited region) with the brush.')
-    jm = job_model(job)
-    apis.check_start_scale(jm.model, int(start_scale), 1, 'start scale')
-    size = jm.model.sizes[-1]
-    given = _fit(image[..., :3], size, resize, 'The image')
-    soft = _fit((mask > 0).astype(np.uint8)[..., None] * 255, size, resize,
-                'The mask')
-    binary = (soft > 0).float()
-    function = {'harmonize': apis.harmonize, 'edit': apis.edit}[mode]
-    result, _, _ = function(jm.model, jm.real, given, binary,
-                            int(start_scale), generator=_rng(seed))
-    path = jm.save(f'{mode}_start{start_scale}_seed{seed}.png',
-                   tensor_to_image(result[0]))
-    return path, f'{mode}, start scale {start_scale}'
+    inferencer = job_model(job)
+    mask = (np.asarray(mask) > 0).astype(np.uint8) * 255
+    if resize == 'crop':
+        image, mask = inferencer.crop_to_model(image, mask)
+        resize = 'none'
+    task = {'harmonize': inferencer.harmonize, 'edit': inferencer.edit}[mode]
+    out = task(image, mask, start_scale=int(start_scale), resize=resize,
+               seed=int(seed), pred_out_dir=_outputs(
+                   job, f'{mode}_start{start_scale}_seed{seed}'))
+    return out['paths'][0], f'{mode}, start scale {start_scale}'
 
 
 def paste_object(background: np.ndarray, obj: np.ndarray, x: float,
@@ -238,12 +208,8 @@ def make_animation(job: Job, frames: int, start_scale: int, alpha: float,
     Returns:
         str: Path of the GIF.
     """
-    jm = job_model(job)
-    apis.check_start_scale(jm.model, int(start_scale), 0, 'start scale')
-    request_checks.check_animation_request(jm.model, int(frames),
-                                           limits.memory_budget())
-    clip = apis.animate(jm.model, int(frames), int(start_scale),
-                        float(alpha), generator=_rng(seed))
-    path = osp.join(jm.out_dir, f'animation_start{start_scale}_'
-                    f'alpha{alpha:g}_seed{seed}.gif')
-    return apis.write_gif([tensor_to_image(f) for f in clip], path, fps)
+    folder = _outputs(job, f'animation_start{start_scale}_alpha{alpha:g}_'
+                      f'seed{seed}')
+    out = job_model(job).animate(int(frames), int(start_scale), float(alpha),
+                                 fps=fps, seed=int(seed), pred_out_dir=folder)
+    return out['paths'][0]

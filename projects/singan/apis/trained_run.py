@@ -18,12 +18,12 @@ from typing import Optional
 
 from mmengine.config import Config
 
-from ..apis.loading import find_pickle
 from ..cli import UserInputError
 from ..fileio.paths import check_input_file
 from ..fileio.safe_load import load_checkpoint_file
 from ..resources import find_config
 from ..work_dir import checkpoints
+from .loading import find_pickle
 
 __all__ = ['RunFiles', 'open_trained_run', 'last_checkpoint']
 
