@@ -122,7 +122,6 @@ def next_commands(out_dir: str, out: dict) -> list:
                                      'test.py'))
     return [
         f'singan sample {work} --num 4',
-        f'singan sample {work} --num 2 --factors 1x2',
         f'singan reconstruct {work}',
         f'singan inject {work} --num 2',
         f'singan animate {work} --frames 10',
