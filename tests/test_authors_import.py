@@ -38,6 +38,7 @@ from singan.interop import AuthorsModelError, read_authors_folder
 from singan.interop.authors import convert_authors_block
 from singan.interop.authors_pyramid import authors_scale_factor
 from singan.ops.authors_resize import authors_resize
+from singan.resources import find_config
 from singan.ops.cascade import authors_resize_setting, upsample
 
 #: Their pyramid of a 60x80 photo with --max_size 48 --min_size 12: 6
@@ -269,7 +270,7 @@ def test_sizes_that_follow_no_factor_need_bicubic(tmp_path,
     folder = str(tmp_path / 'TrainedModels' / 'odd' / 'scale_factor=0.75')
     _train_like_authors(folder, sizes=sizes)
     authors = read_authors_folder(folder, trust_pickled_code=True)
-    base = Config.fromfile(osp.join(ROOT, 'configs', '_base_', 'singan.py'))
+    base = Config.fromfile(find_config('_base_/singan'))
     with pytest.raises(AuthorsModelError, match='--resize bicubic'):
         authors_config(base, authors, 'odd_real.png')
     cfg = authors_config(base, authors, 'odd_real.png', 'bicubic')
