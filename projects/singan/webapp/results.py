@@ -21,6 +21,7 @@ from ..commands.trained_run import open_trained_run
 from ..fileio.image_io import save_image, tensor_to_image, to_unit_range
 from ..presets import get_preset
 from .jobs import Job
+from .opened import OPENED, load_opened
 
 __all__ = ['JobModel', 'job_model', 'downloads', 'make_samples',
            'make_injection', 'make_animation', 'paste_object']
@@ -45,6 +46,10 @@ class JobModel:
                 f'Job {job.id} has not finished training (status '
                 f'{state.get("status")!r}); wait until it is done.')
         self.job = job
+        self.out_dir = osp.join(job.folder, 'outputs')
+        if job.params.get('kind') == OPENED:  # singan app --model
+            self.model, self.cfg, self.real = load_opened(job)
+            return
         # the run's files as the singan command finds them (config from
         # the checkpoint's meta); the pickle progress.json names
         run = open_trained_run(job.work_dir, state['checkpoint'])
@@ -163,7 +168,7 @@ def make_injection(job: Job, image: np.ndarray, mask: Optional[np.ndarray],
         tuple[str, str]: ``(path of the result, caption)``.
     """
     preset = job.params['preset']
-    if not get_preset(preset).injection:
+    if preset != OPENED and not get_preset(preset).injection:
         raise UserInputError(f'The {preset!r} preset does not support '
                              'harmonization and editing; train with another'
                              ' preset.')
