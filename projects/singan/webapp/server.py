@@ -98,7 +98,8 @@ def run(args: argparse.Namespace) -> int:
     query = ''
     if getattr(args, 'model', None):
         from .opened import open_model
-        query = f'?job={open_model(store, args.model, args.pkl, args.image).id}'
+        job = open_model(store, args.model, args.pkl, args.image)
+        query = f'?job={job.id}'
     demo = build_ui(store)
     print(f'singan app: jobs in {store.root}, at most {store.max_jobs} '
           f'training at a time. Open http://{args.host}:{args.port}/{query}',
