@@ -1,168 +1,73 @@
 """Importing models trained with the authors' code (tamarott/SinGAN).
 
 The authors' package cannot be imported here, so the tests write a tiny
-model with stand-ins of their classes, to the layout and forward of their
-``SinGAN/models.py`` (conv with bias + BatchNorm + LeakyReLU(0.2) blocks, a
-conv + tanh tail, ``x + y`` cropped) and their reconstruction loop
-(``draw_concat(..., 'rec')`` of ``training.py``), and save it as their
-``train`` does: ``torch.save`` of the lists Gs, Zs, reals and NoiseAmp.
+model with stand-ins of their classes (``tests/authors_code.py``: the layout
+and forward of their ``SinGAN/models.py``), saved as their ``train`` saves
+it today: ``torch.save`` of the lists Gs, Zs (int64 zeros above scale 0, as
+``torch.full(shape, 0)`` gives on torch >= 1.7), reals (their pyramid sizes,
+rounded up) and NoiseAmp, in ``TrainedModels/<name>/scale_factor=.../``. The
+imported model is compared with a re-implementation of their
+``SinGAN_generate`` (``authors_code.reference_generate``).
 """
 import json
 import math
 import os
 import os.path as osp
+import shlex
+import subprocess
 import sys
-import types
-import warnings
 
+import numpy as np
 import pytest
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
-from conftest import run_tool
+from authors_code import (ConvBlock, WDiscriminator, authors_sizes,
+                          install_authors_package, randomise,
+                          reference_generate, reference_imresize,
+                          write_authors_folder)
+from conftest import ROOT, run_tool
 from mmengine.config import Config
 
-from singan.apis import load_model
+from singan.apis import SinGANInferencer, authors_config, load_model
 from singan.config import image_num_scales
-from singan.fileio import UnsafeFileError, load_pickle
+from singan.fileio import UnsafeFileError, load_pickle, read_image
 from singan.interop import authors as authors_module
 from singan.interop import AuthorsModelError, read_authors_folder
 from singan.interop.authors import convert_authors_block
-from singan.ops.cascade import upsample
+from singan.interop.authors_pyramid import authors_scale_factor
+from singan.ops.authors_resize import authors_resize
+from singan.resources import find_config
+from singan.ops.cascade import authors_resize_setting, upsample
 
-#: Scale sizes (H, W) of the tiny model: 5 scales, so scale 4 has width 64.
-SIZES = [(12, 16), (16, 21), (21, 28), (28, 37), (37, 49)]
+#: Their pyramid of a 60x80 photo with --max_size 48 --min_size 12: 6
+#: scales, so scale 4 has width 64.
+SIZES, SCALE_FACTOR = authors_sizes(60, 80, min_size=12, max_size=48)
 #: The authors' ``(ker_size - 1) * num_layer / 2``.
 PAD = 5
-
-
-class ConvBlock(nn.Sequential):
-    """The authors' ConvBlock: conv (with bias), BatchNorm, LeakyReLU."""
-
-    def __init__(self, in_channel: int, out_channel: int) -> None:
-        super().__init__()
-        self.add_module('conv', nn.Conv2d(in_channel, out_channel, 3, 1, 0))
-        self.add_module('norm', nn.BatchNorm2d(out_channel))
-        self.add_module('LeakyRelu', nn.LeakyReLU(0.2, inplace=True))
-
-
-class _Torch14Backend:
-    """What torch 1.4 pickled as a module's ``_backend``."""
-
-    def __reduce__(self):
-        import torch.nn.backends.thnn as thnn
-        return (thnn._get_thnn_function_backend, ())
-
-
-class GeneratorConcatSkip2CleanAdd(nn.Module):
-    """The authors' generator of one scale, its forward as theirs."""
-
-    def __init__(self, nfc: int, min_nfc: int, num_layer: int = 5) -> None:
-        super().__init__()
-        self.is_cuda = False
-        self._backend = _Torch14Backend()
-        self.head = ConvBlock(3, nfc)
-        self.body = nn.Sequential()
-        for i in range(num_layer - 2):
-            N = int(nfc / pow(2, (i + 1)))
-            self.body.add_module(
-                'block%d' % (i + 1),
-                ConvBlock(max(2 * N, min_nfc), max(N, min_nfc)))
-        self.tail = nn.Sequential(nn.Conv2d(max(N, min_nfc), 3, 3, 1, 0),
-                                  nn.Tanh())
-
-    def forward(self, x, y):
-        x = self.tail(self.body(self.head(x)))
-        ind = int((y.shape[2] - x.shape[2]) / 2)
-        y = y[:, :, ind:(y.shape[2] - ind), ind:(y.shape[3] - ind)]
-        return x + y
-
-
-class WDiscriminator(nn.Module):
-    """The authors' critic (its state dict goes to ``<s>/netD.pth``)."""
-
-    def __init__(self, nfc: int, min_nfc: int) -> None:
-        super().__init__()
-        self.head = ConvBlock(3, nfc)
-        self.body = nn.Sequential()
-        for i in range(3):
-            N = int(nfc / pow(2, (i + 1)))
-            self.body.add_module(
-                'block%d' % (i + 1),
-                ConvBlock(max(2 * N, min_nfc), max(N, min_nfc)))
-        self.tail = nn.Conv2d(max(N, min_nfc), 1, 3, 1, 0)
-
-
-def _randomise(module: nn.Module) -> None:
-    """Non-trivial weights, conv biases and BatchNorm statistics."""
-    with torch.no_grad():
-        for layer in module.modules():
-            if isinstance(layer, nn.Conv2d):
-                layer.weight.normal_(0, 0.05)
-                layer.bias.normal_(0, 0.3)
-            elif isinstance(layer, nn.BatchNorm2d):
-                layer.weight.normal_(1, 0.1)
-                layer.bias.normal_(0, 0.1)
-                layer.running_mean.normal_(0, 0.5)
-                layer.running_var.uniform_(0.5, 2.0)
-                layer.num_batches_tracked.fill_(2000)
-    module.eval()
+_randomise = randomise
 
 
 @pytest.fixture
 def authors_package(monkeypatch):
     """``SinGAN.models`` importable while the test saves, as theirs is."""
-    package = types.ModuleType('SinGAN')
-    models = types.ModuleType('SinGAN.models')
-    for cls in (ConvBlock, GeneratorConcatSkip2CleanAdd, WDiscriminator):
-        cls.__module__ = 'SinGAN.models'
-        setattr(models, cls.__name__, cls)
-    package.models = models
-    monkeypatch.setitem(sys.modules, 'SinGAN', package)
-    monkeypatch.setitem(sys.modules, 'SinGAN.models', models)
-    return models
+    return install_authors_package(monkeypatch)
 
 
 def _train_like_authors(folder: str, legacy_gs: bool = False,
-                        critics: bool = True) -> dict:
-    """Write Gs, Zs, reals, NoiseAmp (and <s>/netD.pth) as theirs does."""
-    torch.manual_seed(0)
-    Gs, Zs, reals, amps = [], [], [], []
-    pad = nn.ZeroPad2d(PAD)
-    for s, (h, w) in enumerate(SIZES):
-        width = min(32 * 2**(s // 4), 128)
-        G = GeneratorConcatSkip2CleanAdd(width, width)
-        _randomise(G)
-        Gs.append(G)
-        if s == 0:  # one noise channel expanded to 3, then padded
-            Zs.append(pad(torch.randn(1, 1, h, w).expand(1, 3, h, w)))
-        else:
-            Zs.append(pad(torch.zeros(1, 3, h, w)))
-        reals.append(torch.rand(1, 3, h, w) * 2 - 1)
-        amps.append(1 if s == 0 else torch.tensor(0.05 + 0.02 * s))
-        if critics:
-            D = WDiscriminator(width, width)
-            _randomise(D)
-            os.makedirs(osp.join(folder, str(s)), exist_ok=True)
-            torch.save(D.state_dict(), osp.join(folder, str(s), 'netD.pth'))
-    os.makedirs(folder, exist_ok=True)
-    with warnings.catch_warnings():  # legacy format: no source of ours
-        warnings.simplefilter('ignore')
-        torch.save(Gs, osp.join(folder, 'Gs.pth'),
-                   _use_new_zipfile_serialization=not legacy_gs)
-    torch.save(Zs, osp.join(folder, 'Zs.pth'))
-    torch.save(reals, osp.join(folder, 'reals.pth'))
-    torch.save(amps, osp.join(folder, 'NoiseAmp.pth'))
-    return dict(Gs=Gs, Zs=Zs, reals=reals, NoiseAmp=amps)
+                        critics: bool = True, sizes=SIZES) -> dict:
+    """Write Gs, Zs, reals, NoiseAmp (and <s>/) as their code does."""
+    return write_authors_folder(folder, sizes, legacy_gs=legacy_gs,
+                                critics=critics)
 
 
 @torch.no_grad()
-def _authors_cascade(trained: dict, noises=None) -> torch.Tensor:
-    """Their ``draw_concat`` (noises None: ``'rec'``) with our resizing.
+def _bicubic_cascade(trained: dict, noises=None) -> torch.Tensor:
+    """Their ``draw_concat`` (noises None: ``'rec'``) with our resize.
 
-    Between scales they resize with their ``imresize`` by 1/scale_factor
-    and crop; ours resizes bicubically to the next size, used here so the
-    comparison is of the networks and the cascade, not of the resizers.
+    The networks of the cascade alone: the resize between scales is ours
+    (bicubic, to the next size) on both sides.
     """
     pad = nn.ZeroPad2d(PAD)
     Gs, reals = trained['Gs'], trained['reals']
@@ -186,22 +91,35 @@ def authors_folder(tmp_path, authors_package):
     return folder, trained
 
 
-def test_import_equals_authors_networks(authors_folder, tmp_path,
-                                        monkeypatch):
+def _import(folder: str, out: str, *extra: str) -> subprocess.CompletedProcess:
+    """``tools/import_authors.py FOLDER --out-dir OUT``, trusted."""
+    return run_tool('import_authors.py', folder, '--out-dir', out,
+                    '--trust-pickled-code', *extra)
+
+
+def _noises(seed: int = 1) -> list:
+    """One noise per scale, 1 channel at the coarsest, 3 above."""
+    torch.manual_seed(seed)
+    return [torch.randn(1, 1 if s == 0 else 3, h, w)
+            for s, (h, w) in enumerate(SIZES)]
+
+
+def test_import_equals_authors_generation(authors_folder, tmp_path,
+                                          monkeypatch):
     folder, trained = authors_folder
+    assert trained['Zs'][1].dtype == torch.int64  # as their code writes
     monkeypatch.delitem(sys.modules, 'SinGAN')  # theirs is not importable
     monkeypatch.delitem(sys.modules, 'SinGAN.models')
     out = str(tmp_path / 'imported')
-    proc = run_tool('import_authors.py', folder, '--out-dir', out,
-                    '--trust-pickled-code')
+    proc = _import(folder, out)
     assert 'tools/test.py' in proc.stdout and 'tiny.pth' in proc.stdout
     assert 'SinGAN' not in sys.modules
-    model = load_model(osp.join(out, 'tiny_config.py'),
-                       osp.join(out, 'tiny.pth'))
+    cfg = Config.fromfile(osp.join(out, 'tiny_config.py'))
+    assert cfg.model.generator.align_corners == authors_resize_setting(
+        SCALE_FACTOR)
+    model = load_model(cfg, osp.join(out, 'tiny.pth'))
     assert model.sizes == SIZES and model.current_scale == len(SIZES) - 1
-    dataset = Config.fromfile(osp.join(out, 'tiny_config.py')).\
-        train_dataloader.dataset  # the image gives the model's scale count
-    assert image_num_scales(dataset) == len(SIZES) - 1
+    assert image_num_scales(cfg.train_dataloader.dataset) == len(SIZES) - 1
     torch.manual_seed(1)
     blocks = model.scale_modules('generator')
     for s, (h, w) in enumerate(SIZES):
@@ -211,18 +129,27 @@ def test_import_equals_authors_networks(authors_folder, tmp_path,
             theirs = trained['Gs'][s](x, y)
             ours = blocks[s](x, y[:, :, PAD:-PAD, PAD:-PAD])
         assert torch.allclose(ours, theirs, atol=1e-5), s
-    assert torch.allclose(model.reconstruct(), _authors_cascade(trained),
-                          atol=1e-5)
-    noises = [torch.randn(1, 1 if s == 0 else 3, h, w)
-              for s, (h, w) in enumerate(SIZES)]
-    assert torch.allclose(model.generate(noises),
-                          _authors_cascade(trained, noises), atol=1e-5)
+    # whole images, their resize between scales on both sides
+    recon = model.reconstruct()
+    assert (recon - reference_generate(trained, SCALE_FACTOR)).abs().max() \
+        < 1e-5
+    noises = _noises()
+    sample = model.generate(noises)
+    theirs = reference_generate(trained, SCALE_FACTOR, noises)
+    assert (sample - theirs).abs().max() < 1e-5
+    # without it (ours, bicubic): the gap docs/authors_models.md reports
+    cfg.model.generator.align_corners = False
+    bicubic = load_model(cfg, osp.join(out, 'tiny.pth'))
+    assert torch.allclose(bicubic.generate(noises),
+                          _bicubic_cascade(trained, noises), atol=1e-5)
+    assert (bicubic.generate(noises) - theirs).abs().max() > 1e-2
     # the pickle is the same state, data only
     state = load_pickle(osp.join(out, 'pickle', 'tiny.pkl'))
     assert state['curr_stage'] == len(SIZES) - 1
     assert state['fixed_noises'][0].shape == (1, 1, *SIZES[0])
+    assert state['fixed_noises'][1].dtype == np.float32
     assert state['noise_weights'][1] == pytest.approx(0.07)
-    # what the tool says to run next: tools/test.py, metrics included
+    # tools/test.py, metrics included, on the model's own pyramid
     metrics = str(tmp_path / 'metrics.json')
     run_tool('test.py', osp.join(out, 'tiny_config.py'),
              osp.join(out, 'tiny.pth'), '--out-dir', str(tmp_path / 's'),
@@ -232,8 +159,165 @@ def test_import_equals_authors_networks(authors_folder, tmp_path,
     real = trained['reals'][-1].clamp(-1, 1)
     real = ((real + 1) * 127.5).round() / 127.5 - 1  # as in the PNG
     assert result['recon_rmse'] == pytest.approx(
-        float((model.reconstruct() - real).pow(2).mean().sqrt()), rel=1e-4)
+        float((recon - real).pow(2).mean().sqrt()), rel=1e-4)
     assert math.isfinite(result['swd_avg'])
+
+
+def test_bicubic_resize_on_request(authors_folder, tmp_path):
+    folder, trained = authors_folder
+    out = str(tmp_path / 'bicubic')
+    proc = _import(folder, out, '--resize', 'bicubic')
+    assert 'ours (bicubic)' in proc.stdout
+    model = load_model(osp.join(out, 'tiny_config.py'),
+                       osp.join(out, 'tiny.pth'))
+    assert model.generator.align_corners is False
+    noises = _noises(3)
+    assert torch.allclose(model.generate(noises),
+                          _bicubic_cascade(trained, noises), atol=1e-5)
+
+
+def _printed_commands(stdout: str) -> list:
+    """The commands the importer lists after ``Next``."""
+    lines = stdout.split('Next')[1].splitlines()[1:]
+    return [line.strip() for line in lines if line.startswith('  ')]
+
+
+def test_printed_commands_run(authors_folder, tmp_path):
+    folder, _ = authors_folder
+    out = str(tmp_path / 'imported model')  # a space: paths are quoted
+    proc = _import(folder, out)
+    commands = _printed_commands(proc.stdout)
+    assert len(commands) >= 6 and 'singan app --model' in proc.stdout
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    for command in commands:
+        words = shlex.split(command)
+        program = {'singan': [sys.executable, '-m', 'singan'],
+                   'python': [sys.executable]}[words[0]]
+        done = subprocess.run(program + words[1:], capture_output=True,
+                              text=True, cwd=ROOT, env=env, timeout=600)
+        assert done.returncode == 0, (command, done.stderr[-2000:])
+    shown = osp.join(out, 'apps', 'sample', 'comparison.png')
+    assert osp.isfile(shown)
+    assert osp.isfile(osp.join(out, 'apps', 'animate', 'animation.gif'))
+
+
+def test_every_application_runs_through_the_inferencer(authors_folder,
+                                                       tmp_path):
+    folder, trained = authors_folder
+    out = str(tmp_path / 'imported')
+    _import(folder, out)
+    inferencer = SinGANInferencer(osp.join(out, 'tiny.pth'), device='cpu',
+                                  show_progress=False)
+    height, width = SIZES[-1]
+    photo = read_image(osp.join(out, 'tiny_real.png')).copy()
+    mask = np.zeros((height, width), np.uint8)
+    mask[10:20, 15:30] = 255
+    photo[10:20, 15:30] = (230, 30, 30)
+    shapes = {}
+    for task, kwargs in [('sample', dict(num=2, factors='1x2')),
+                         ('inject', dict(start_scale=2, num=1)),
+                         ('reconstruct', {}),
+                         ('harmonize', dict(inputs=photo, mask=mask)),
+                         ('edit', dict(inputs=photo, mask=mask)),
+                         ('paint', dict(inputs=photo, num_colors=3)),
+                         ('super_resolve', dict(factor=2)),
+                         ('animate', dict(num_frames=3, start_scale=1))]:
+        result = inferencer(task=task, **kwargs)['predictions']
+        shapes[task] = result[0].shape
+    assert shapes['sample'] == (height, 2 * width, 3)
+    assert shapes['super_resolve'] == (2 * height, 2 * width, 3)
+    for task in ('inject', 'reconstruct', 'harmonize', 'edit', 'paint',
+                 'animate'):
+        assert shapes[task] == (height, width, 3), task
+    recon = inferencer.reconstruct()['predictions'][0]
+    theirs = reference_generate(trained, SCALE_FACTOR)[0].clamp(-1, 1)
+    theirs = ((theirs + 1) * 127.5).round().byte().permute(1, 2, 0).numpy()
+    assert np.abs(recon.astype(int) - theirs.astype(int)).max() <= 1
+
+
+def test_two_scale_model_keeps_its_pyramid(tmp_path, authors_package):
+    # their pyramid of a 38x50 photo, --min_size 29 --max_size 48
+    sizes, factor = authors_sizes(38, 50, min_size=29, max_size=48)
+    assert sizes == [(29, 38), (37, 48)]
+    folder = str(tmp_path / 'TrainedModels' / 'two' / 'scale_factor=0.75')
+    trained = _train_like_authors(folder, sizes=sizes)
+    out = str(tmp_path / 'out')
+    _import(folder, out)
+    model = load_model(osp.join(out, 'two_config.py'),
+                       osp.join(out, 'two.pth'))
+    assert model.sizes == sizes
+    assert authors_scale_factor(sizes) == factor
+    assert (model.reconstruct() - reference_generate(trained, factor)).abs(
+        ).max() < 1e-5
+
+
+def test_integer_noise_that_is_not_zero_is_refused(authors_folder):
+    folder, trained = authors_folder
+    Zs = list(trained['Zs'])
+    Zs[2] = Zs[2].clone()
+    Zs[2][0, 1, PAD + 1, PAD + 1] = 3
+    torch.save(Zs, osp.join(folder, 'Zs.pth'))
+    with pytest.raises(AuthorsModelError,
+                       match=r'Zs.pth: the fixed noise of scale 2 is a '
+                       r'torch.int64 tensor with non-zero values'):
+        read_authors_folder(folder, trust_pickled_code=True)
+
+
+def test_sizes_that_follow_no_factor_need_bicubic(tmp_path,
+                                                  authors_package):
+    sizes = [(13, 16), (15, 20), (21, 25), (24, 31)]  # 21: not ceil(...)
+    assert authors_scale_factor(sizes) is None
+    folder = str(tmp_path / 'TrainedModels' / 'odd' / 'scale_factor=0.75')
+    _train_like_authors(folder, sizes=sizes)
+    authors = read_authors_folder(folder, trust_pickled_code=True)
+    base = Config.fromfile(find_config('_base_/singan'))
+    with pytest.raises(AuthorsModelError, match='--resize bicubic'):
+        authors_config(base, authors, 'odd_real.png')
+    cfg = authors_config(base, authors, 'odd_real.png', 'bicubic')
+    assert cfg.model.generator.align_corners is False
+    assert cfg.train_dataloader.dataset.sizes == [list(s) for s in sizes]
+
+
+def test_scale_factor_found_from_their_pyramids():
+    for height, width, min_size, max_size in [
+            (60, 80, 12, 48), (300, 441, 25, 100), (512, 384, 25, 250),
+            (187, 250, 25, 250), (1000, 600, 19, 250), (90, 91, 25, 250)]:
+        sizes, factor = authors_sizes(height, width, min_size, max_size)
+        assert authors_scale_factor(sizes) == factor, (height, width)
+
+
+def test_authors_resize_equals_their_imresize():
+    torch.manual_seed(0)
+    for (h, w), (H, W) in zip(SIZES, SIZES[1:]):
+        x = (torch.randn(2, 3, h, w) * 0.8).clamp(-1.2, 1.2)
+        ours = authors_resize(x, (H, W), SCALE_FACTOR)
+        for i in range(2):
+            theirs = reference_imresize(x[i:i + 1], 1 / SCALE_FACTOR)
+            assert torch.equal(ours[i:i + 1], theirs[:, :, :H, :W])
+    # a size 1/scale_factor does not reach: straight to it, as their
+    # imresize_to_shape
+    x = torch.rand(1, 3, 13, 16) * 2 - 1
+    assert torch.equal(authors_resize(x, (20, 41), SCALE_FACTOR),
+                       reference_imresize(x, shape=(20, 41)))
+    assert authors_resize(x, (20, 41), SCALE_FACTOR).abs().max() <= 1
+
+
+def test_upsample_default_is_bicubic_and_settings_are_checked():
+    x = torch.randn(1, 3, 13, 16)
+    for align in (False, True):
+        assert torch.equal(upsample(x, (20, 25), align), F.interpolate(
+            x, size=(20, 25), mode='bicubic', align_corners=align))
+    for bad in (dict(mode='authors', scale_factor=1.5),
+                dict(mode='matlab', scale_factor=0.75), dict(mode='authors')):
+        with pytest.raises(ValueError, match=r'scale_factor=F\) with F in'):
+            upsample(x, (20, 25), bad)
+
+
+def test_negative_positions_wrap_in_numpy_here():
+    """The fact behind their left edge: ``np.uint(-1.0)`` wraps on x86-64."""
+    if os.uname().machine not in ('x86_64', 'AMD64'):
+        pytest.skip('their models were made on x86-64 machines')
+    assert int(np.array([-1.0]).astype(np.uint64)[0]) == 2**64 - 1
 
 
 def test_critics_fold_bias_into_running_mean(authors_folder):

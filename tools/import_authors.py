@@ -13,14 +13,18 @@ never need the authors' files again:
   config text in ``meta.cfg``);
 - ``pickle/NAME.pkl``: fixed noises, noise amplitudes, ``curr_stage``;
 - ``NAME_config.py``: the config to pass to ``tools/test.py`` / ``apps.py``;
-- ``NAME_real.png``: the training image at the finest scale.
+- ``NAME_real.png``: the training image at the finest scale;
+- ``last_checkpoint``: naming ``NAME.pth``, so ``--out-dir`` is a work dir
+  for ``singan sample OUT_DIR`` and the other applications.
 
-See docs/authors_models.md.
+It ends with the commands that run on the written model. See
+docs/authors_models.md.
 """
 import argparse
 import io
 import os.path as osp
 import re
+import shlex
 import sys
 
 import _bootstrap  # noqa: F401
@@ -29,6 +33,7 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 from singan.apis import authors_config, build_authors_model
+from singan.apis.authors_import import RESIZES
 from singan.cli import run_cli
 from singan.engine import write_inference_state
 from singan.fileio import atomic_write_bytes, save_image
@@ -53,6 +58,9 @@ def parse_args() -> argparse.Namespace:
                         'the SinGAN primitive _base_/singan)')
     parser.add_argument('--name', help='file name stem (default: the image '
                         'name, from TrainedModels/<image>/...)')
+    parser.add_argument('--resize', choices=RESIZES, default='authors',
+                        help="resize between scales: the authors' (default; "
+                        "what their SinGAN_generate gives) or ours (bicubic)")
     return parser.parse_args()
 
 
@@ -74,7 +82,7 @@ def main() -> None:
                                 ('image', '{}_real.png'),
                                 ('pkl', osp.join('pickle', '{}.pkl')))}
     cfg = authors_config(Config.fromfile(find_config(args.config)), authors,
-                         out['image'])
+                         out['image'], args.resize)
     with DefaultScope.overwrite_default_scope('singan'):
         model, has_critics = build_authors_model(cfg, authors)
     check_output_dir(args.out_dir, '--out-dir')  # nothing written before
@@ -82,7 +90,9 @@ def main() -> None:
     cfg.dump(out['config'])
     atomic_write_bytes(_checkpoint_bytes(model, cfg, authors), out['ckpt'])
     write_inference_state(model.export_inference_state(), out['pkl'])
-    _report(out, model, authors, has_critics)
+    atomic_write_bytes(osp.abspath(out['ckpt']).encode(),
+                       osp.join(args.out_dir, 'last_checkpoint'))
+    _report(out, model, authors, has_critics, args)
 
 
 def _checkpoint_bytes(model, cfg: Config, authors) -> bytes:
@@ -96,20 +106,53 @@ def _checkpoint_bytes(model, cfg: Config, authors) -> bytes:
     return buffer.getvalue()
 
 
-def _report(out: dict, model, authors, has_critics: bool) -> None:
+def next_commands(out_dir: str, out: dict) -> list:
+    """Commands that run on the written model, one string each.
+
+    Args:
+        out_dir (str): ``--out-dir`` (a work dir: ``last_checkpoint``).
+        out (dict): Paths of the written ``ckpt`` and ``config``.
+
+    Returns:
+        list[str]: Shell commands, paths quoted.
+    """
+    q = shlex.quote
+    work = q(out_dir)
+    test_tool = osp.relpath(osp.join(osp.dirname(osp.abspath(__file__)),
+                                     'test.py'))
+    return [
+        f'singan sample {work} --num 4',
+        f'singan reconstruct {work}',
+        f'singan inject {work} --num 2',
+        f'singan animate {work} --frames 10',
+        f'singan sr {work} --factor 2',
+        f'python {q(test_tool)} {q(out["config"])} {q(out["ckpt"])}',
+    ]
+
+
+def _report(out: dict, model, authors, has_critics: bool,
+            args: argparse.Namespace) -> None:
     """What was written and what to run next."""
     sizes = ' '.join(f'{h}x{w}' for h, w in model.sizes)
     print(f'Imported {authors.folder}: {model.current_scale + 1} scales '
           f'({sizes}, HxW), widths from {authors.base_channels}.')
+    factor = authors.scale_factor
+    if args.resize == 'authors' and factor is not None:
+        print(f"  resize between scales: the authors' (by 1/{factor:.6f}, "
+              'then cropped), as their SinGAN_generate')
+    else:
+        print('  resize between scales: ours (bicubic); samples differ '
+              "slightly from the authors' (docs/authors_models.md)")
     for key in ('ckpt', 'pkl', 'config', 'image'):
         print(f'  wrote {osp.abspath(out[key])}')
     if not has_critics:
         print("  no <scale>/netD.pth in the folder: the critics are freshly "
               'initialised (sampling and the applications do not use them).')
-    print('Next:\n'
-          f'  python tools/test.py {out["config"]} {out["ckpt"]}\n'
-          f'  python tools/apps.py sample {out["config"]} '
-          f'{out["ckpt"]}')
+    print('Next (harmonize, edit, paint2image take --input/--mask too; see '
+          'docs/applications.md):')
+    for command in next_commands(args.out_dir, out):
+        print(f'  {command}')
+    print(f'In the browser: singan app --model {shlex.quote(args.out_dir)}')
 
 
 if __name__ == '__main__':

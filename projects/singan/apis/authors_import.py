@@ -2,77 +2,74 @@
 
 ``interop/authors.py`` reads and converts the authors' folder; here the
 converted weights go into our model, built from a config that states what
-the folder implies (scales, widths, the training image at the finest scale).
+the folder implies (scales, widths, the training image at the finest scale,
+the pyramid sizes of ``reals.pth``, and their resize between scales).
 """
-import math
 import os.path as osp
 from typing import Tuple
 
 from mmengine.config import Config
 
-from ..interop.authors import AuthorsModel
+from ..interop.authors import AuthorsModel, AuthorsModelError
 from ..interop.mmagic_config import adapt_mmagic_model
 from ..models.singan import SinGAN
+from ..ops.cascade import authors_resize_setting
 from ..registry import MODELS
 
-__all__ = ['authors_config', 'build_authors_model']
+__all__ = ['RESIZES', 'authors_config', 'build_authors_model']
+
+#: Resizes between scales an imported model can use (``--resize``).
+RESIZES = ('authors', 'bicubic')
 
 
-def authors_config(base: Config, authors: AuthorsModel,
-                   image_path: str) -> Config:
+def authors_config(base: Config, authors: AuthorsModel, image_path: str,
+                   resize: str = 'authors') -> Config:
     """The config of an imported model, from a base config.
 
     Args:
         base (Config): A SinGAN config (e.g. ``_base_/singan.py``); copied.
         authors (AuthorsModel): The converted folder.
         image_path (str): Where the finest real image was written (PNG); it
-            becomes the dataset image, uncapped (``max_size`` = its long
-            side), so metrics compare with the image the model learnt.
+            becomes the dataset image, with the model's own pyramid sizes
+            (``sizes``, from ``reals.pth``), so every application and metric
+            sees the scales the model was trained at.
+        resize (str): The resize between scales: ``'authors'`` (theirs,
+            ``ops/authors_resize.py``: what their ``SinGAN_generate`` gives)
+            or ``'bicubic'`` (ours, ``align_corners=False``).
 
     Returns:
-        Config: With ``model.num_scales``, the widths, bicubic upsampling
-        with ``align_corners=False`` and the dataset set.
+        Config: With ``model.num_scales``, the widths, the resize and the
+        dataset set.
     """
+    if resize not in RESIZES:
+        raise ValueError(f'resize={resize!r}: use one of {list(RESIZES)}.')
+    factor = authors.scale_factor
+    if resize == 'authors' and factor is None and authors.num_scales > 0:
+        raise AuthorsModelError(
+            f'{authors.folder}: the scale sizes {authors.sizes} of reals.pth '
+            'follow no scale factor of the authors\' pyramid (ceil(side * '
+            'f ** k)), so their resize between scales cannot be rebuilt. '
+            'Import with --resize bicubic (ours).')
     cfg = base.copy()
     widths = dict(num_scales=authors.num_scales,
                   base_channels=authors.base_channels,
                   min_feat_channels=authors.min_feat_channels)
     cfg.model.num_scales = authors.num_scales
     cfg.model.test_pkl_data = None
-    cfg.model.generator = dict(cfg.model.generator, align_corners=False,
+    between = authors_resize_setting(factor) if resize == 'authors' and \
+        factor is not None else False
+    cfg.model.generator = dict(cfg.model.generator, align_corners=between,
                                **widths)
     cfg.model.discriminator = dict(cfg.model.discriminator, **widths)
-    height, width = authors.reals[-1].shape[-2:]
-    factor = authors.scale_factor_init
+    height, width = authors.sizes[-1]
     cfg.train_dataloader.dataset = dict(
         cfg.train_dataloader.dataset, data_root=osp.abspath(image_path),
-        max_size=int(max(height, width)),
-        min_size=_min_size(min(height, width), authors.num_scales, factor),
-        scale_factor_init=factor)
+        max_size=int(max(height, width)), min_size=min(authors.sizes[0]),
+        scale_factor_init=authors.scale_factor_init,
+        sizes=[list(size) for size in authors.sizes])
     if cfg.get('test_cfg'):
         cfg.test_cfg.pkl_data = None
     return cfg
-
-
-def _min_size(short_side: int, num_scales: int, factor: float) -> int:
-    """``min_size`` for which our pyramid of the image has ``num_scales``.
-
-    ``count_scales`` gives ``ceil(log(min_size / short) / log(f)) + 1``
-    scales; it equals ``num_scales`` for ``min_size`` in
-    ``[short * f**(n - 1), short * f**(n - 2))``: the smallest such integer.
-
-    Args:
-        short_side (int): Short side of the finest real image.
-        num_scales (int): Index of the finest scale of the model.
-        factor (float): ``scale_factor_init``.
-
-    Returns:
-        int: The min_size to state in the config.
-    """
-    if num_scales == 0:
-        return short_side
-    return min(short_side, math.ceil(short_side * factor**(num_scales - 1)
-                                     - 1e-9))
 
 
 def build_authors_model(cfg: Config, authors: AuthorsModel

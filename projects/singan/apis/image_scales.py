@@ -27,6 +27,8 @@ def image_num_scales(dataset_cfg: dict, field: int = 11) -> int:
     Returns:
         int: The stop scale of the image's pyramid.
     """
+    if dataset_cfg.get('sizes') is not None:  # an imported model's pyramid
+        return len(dataset_cfg['sizes']) - 1
     height, width = read_image(dataset_cfg['data_root']).shape[:2]
     min_size, max_size, factor = pyramid_settings(dataset_cfg)
     check_image_fits(height, width, min_size, max_size, field)

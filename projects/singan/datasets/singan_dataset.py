@@ -9,7 +9,7 @@ from torch.utils.data import Dataset
 from .. import paper
 from ..fileio.image_io import read_image, to_unit_range
 from ..ops.consingan_pyramid import CONSINGAN_STAGES, create_consingan_pyramid
-from ..ops.pyramid import create_real_pyramid
+from ..ops.pyramid import create_real_pyramid, pyramid_of_sizes
 from ..registry import DATASETS
 
 __all__ = ['SinGANDataset', 'PYRAMIDS']
@@ -43,6 +43,10 @@ class SinGANDataset(Dataset):
             used). Defaults to ``'singan'``.
         num_stages (int, optional): Stages of the ``'consingan'`` pyramid;
             ``None``: ConSinGAN's 6. Must be ``None`` with ``'singan'``.
+        sizes (Sequence, optional): ``(H, W)`` per scale, coarsest first:
+            the pyramid of a model imported from elsewhere (the authors'
+            ``reals.pth``), the image resized to each; ``min_size`` and
+            ``scale_factor_init`` are then not used. ``None``: derived.
 
     Returns of ``__getitem__``:
         dict: ``real_scale{i}`` -> ``(3, H_i, W_i)`` float tensors in [-1, 1],
@@ -58,6 +62,7 @@ class SinGANDataset(Dataset):
                  num_samples: int = 1,
                  pyramid: str = 'singan',
                  num_stages: Optional[int] = None,
+                 sizes: Optional[Sequence[Sequence[int]]] = None,
                  **kwargs) -> None:
         super().__init__()
         self.data_root = os.fspath(data_root)
@@ -69,7 +74,15 @@ class SinGANDataset(Dataset):
                 f'long side is max_size={max_size}.', logger='current')
         if pyramid not in PYRAMIDS:
             raise ValueError(f'pyramid={pyramid!r}: use one of {PYRAMIDS}.')
-        if pyramid == 'consingan':
+        if sizes is not None and (pyramid != 'singan' or num_stages):
+            raise ValueError(
+                f'sizes={sizes} gives the pyramid itself; it cannot be '
+                f"combined with pyramid={pyramid!r}, num_stages="
+                f'{num_stages}. Drop one of them.')
+        if sizes is not None:
+            reals, self.scale_factor, self.stop_scale = pyramid_of_sizes(
+                image, sizes)
+        elif pyramid == 'consingan':
             reals, self.scale_factor, self.stop_scale = \
                 create_consingan_pyramid(
                     image, CONSINGAN_STAGES if num_stages is None else

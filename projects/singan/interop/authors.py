@@ -33,6 +33,7 @@ from .authors_checks import (AuthorsModelError, check_amplitude,
                              check_fixed_noise, check_real, checked_tensors,
                              generator_tensors)
 from .authors_pickle import load_authors_file
+from .authors_pyramid import authors_scale_factor
 
 __all__ = ['AUTHORS_FILES', 'AuthorsModelError', 'AuthorsModel',
            'read_authors_folder', 'convert_authors_block']
@@ -67,6 +68,20 @@ class AuthorsModel:
     def num_scales(self) -> int:
         """Index of the finest scale."""
         return len(self.reals) - 1
+
+    @property
+    def sizes(self) -> List[tuple]:
+        """``(H, W)`` per scale, coarsest first, as their pyramid made them."""
+        return [tuple(int(v) for v in r.shape[-2:]) for r in self.reals]
+
+    @property
+    def scale_factor(self) -> Optional[float]:
+        """Their ``opt.scale_factor``, from the sizes (``None``: not found).
+
+        The ratio between scales their generation resizes by
+        (``interop/authors_pyramid.py``).
+        """
+        return authors_scale_factor(self.sizes)
 
     @property
     def scale_factor_init(self) -> float:

@@ -79,8 +79,24 @@ def check_real(value: Any, scale: int, path: str) -> torch.Tensor:
 
 def check_fixed_noise(value: Any, scale: int, size: tuple,
                  path: str) -> torch.Tensor:
-    """Our fixed noise from the authors' padded one, checked exactly."""
-    noise = checked_tensor(value, f'the fixed noise of scale {scale}', path)
+    """Our fixed noise from the authors' padded one, checked exactly.
+
+    Above scale 0 their ``train_single_scale`` makes it with
+    ``torch.full(shape, 0)``, which gives int64 zeros on torch >= 1.7: an
+    integer tensor of zeros is taken as float zeros; any other integer
+    tensor is refused.
+    """
+    what = f'the fixed noise of scale {scale}'
+    if isinstance(value, torch.Tensor) and not value.dtype.is_floating_point \
+            and not value.dtype.is_complex and value.dtype != torch.bool:
+        if bool(value.any()):
+            raise AuthorsModelError(
+                f'{path}: {what} is a {value.dtype} tensor with non-zero '
+                'values; the authors\' code writes float noise, or integer '
+                'zeros (torch.full(shape, 0)) above scale 0. The file is '
+                'damaged or not the authors\' layout: copy the folder again.')
+        value = value.float()
+    noise = checked_tensor(value, what, path)
     padded = (1, 3, size[0] + 2 * _PAD, size[1] + 2 * _PAD)
     if tuple(noise.shape) != padded:
         raise AuthorsModelError(

@@ -4,32 +4,74 @@ These functions take the per-scale generator blocks and plain tensors, so the
 model, the applications and the tests share one implementation of the
 coarse-to-fine pass.
 """
-from typing import Callable, Optional, Sequence
+from typing import Callable, Mapping, Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
 
+from .authors_resize import authors_resize
 from .noise import PAD
 
-__all__ = ['upsample', 'generate_at_scale', 'run_cascade']
+__all__ = ['AUTHORS_RESIZE', 'authors_resize_setting', 'upsample',
+           'generate_at_scale', 'run_cascade']
+
+#: ``mode`` of the resize setting of models imported from the authors' code.
+AUTHORS_RESIZE = 'authors'
+#: What ``align_corners`` may hold: a bicubic flag or an authors' setting.
+Resize = Union[bool, Mapping]
 
 #: One generator block: ``block(padded_input, prev) -> image``.
 Block = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
+def authors_resize_setting(scale_factor: float) -> dict:
+    """The resize setting of a model trained by the authors' code.
+
+    Stored as the generator's ``align_corners`` of an imported model (see
+    ``interop/authors.py``), so that every resize between scales, in the
+    model and in the applications, is theirs.
+
+    Args:
+        scale_factor (float): Their ``opt.scale_factor``, in (0, 1).
+
+    Returns:
+        dict: ``dict(mode='authors', scale_factor=...)``.
+    """
+    return dict(mode=AUTHORS_RESIZE, scale_factor=float(scale_factor))
+
+
+def _authors_scale_factor(setting: Mapping) -> float:
+    """The scale factor of an authors' resize setting, checked."""
+    factor = setting.get('scale_factor')
+    if setting.get('mode') != AUTHORS_RESIZE or isinstance(factor, bool) \
+            or not isinstance(factor, (int, float)) or not 0 < factor < 1:
+        raise ValueError(
+            f'Resize setting {dict(setting)!r}: expected '
+            f"dict(mode='{AUTHORS_RESIZE}', scale_factor=F) with F in (0, 1)"
+            ' (as tools/import_authors.py writes it), or a bool '
+            '(align_corners of the bicubic resize).')
+    return float(factor)
+
+
 def upsample(image: torch.Tensor, size: Sequence[int],
-             align_corners: bool = False) -> torch.Tensor:
-    """Bicubic upsampling of an image to the size of the next scale.
+             align_corners: Resize = False) -> torch.Tensor:
+    """Upsampling of an image to the size of the next scale.
 
     Args:
         image (torch.Tensor): ``(N, C, h, w)``.
         size (Sequence[int]): Target ``(H, W)``.
-        align_corners (bool): ``False`` for models trained here; ``True`` for
-            models trained by mmagic, which used it.
+        align_corners (bool | Mapping): Bicubic (``F.interpolate``) with
+            ``align_corners``: ``False`` for models trained here, ``True``
+            for models trained by mmagic, which used it. A mapping
+            (:func:`authors_resize_setting`) selects the authors' resize
+            (``ops.authors_resize``) of imported models.
 
     Returns:
         torch.Tensor: ``(N, C, H, W)``.
     """
+    if isinstance(align_corners, Mapping):
+        return authors_resize(image, size,
+                              _authors_scale_factor(align_corners))
     return F.interpolate(
         image, size=tuple(size), mode='bicubic', align_corners=align_corners)
 
@@ -58,7 +100,7 @@ def run_cascade(blocks: Sequence[Block],
                 start_image: Optional[torch.Tensor] = None,
                 start_scale: int = 0,
                 num: int = 1,
-                align_corners: bool = False,
+                align_corners: Resize = False,
                 return_all: bool = False):
     """Generate from ``start_scale`` up to the last of ``blocks``.
 

@@ -15,7 +15,8 @@ from .. import paper
 
 __all__ = [
     'check_pyramid_settings', 'count_scales', 'cap_to_max_size',
-    'create_real_pyramid', 'resize_image', 'rescaled_size'
+    'create_real_pyramid', 'pyramid_of_sizes', 'resize_image',
+    'rescaled_size'
 ]
 
 
@@ -178,3 +179,37 @@ def create_real_pyramid(
         level = resize_image(finest, size)[0].permute(1, 2, 0)
         reals.append(np.ascontiguousarray(level.numpy()))
     return reals, scale_factor, stop_scale
+
+
+def pyramid_of_sizes(real: np.ndarray, sizes: Sequence[Sequence[int]]
+                     ) -> Tuple[List[np.ndarray], float, int]:
+    """The pyramid of an image at given sizes (an imported model's).
+
+    Args:
+        real (np.ndarray): Image of shape ``(H, W, C)``; its finest level
+            is itself when it has the finest size.
+        sizes (Sequence[Sequence[int]]): ``(H, W)`` per scale, coarsest
+            first, each side positive and not smaller than the one below.
+
+    Returns:
+        tuple: ``(reals, scale_factor, stop_scale)`` as
+        :func:`create_real_pyramid`; ``scale_factor`` is the mean ratio of
+        the short sides between neighbouring scales.
+    """
+    sizes = [tuple(int(v) for v in s) for s in sizes]
+    grows = all(a <= b for lo, hi in zip(sizes, sizes[1:])
+                for a, b in zip(lo, hi))
+    if not sizes or min(min(s) for s in sizes) < 1 or not grows or \
+            any(len(s) != 2 for s in sizes):
+        raise ValueError(
+            f'sizes={sizes}: give (H, W) per scale, coarsest first, each '
+            'side positive and growing towards the finest (as an imported '
+            "model's pyramid, e.g. [(25, 37), (33, 48), ..., (68, 100)]).")
+    if real.ndim == 2:
+        real = real[:, :, None]
+    image = torch.from_numpy(real.astype(np.float32)).permute(2, 0, 1)[None]
+    reals = [np.ascontiguousarray(resize_image(image, size)[0].permute(
+        1, 2, 0).numpy()) for size in sizes]
+    stop = len(sizes) - 1
+    factor = (min(sizes[0]) / min(sizes[-1]))**(1 / stop) if stop else 1.0
+    return reals, factor, stop

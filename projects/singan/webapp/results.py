@@ -19,6 +19,7 @@ from ..apis.trained_run import open_trained_run
 from ..cli import UserInputError
 from ..presets import get_preset
 from .jobs import Job
+from .opened import OPENED
 
 __all__ = ['job_model', 'downloads', 'make_samples', 'make_injection',
            'make_animation', 'paste_object']
@@ -59,6 +60,12 @@ def _load(job: Job) -> SinGANInferencer:
         raise UserInputError(
             f'Job {job.id} has not finished training (status '
             f'{state.get("status")!r}); wait until it is done.')
+    if job.params.get('kind') == OPENED:  # singan app --model
+        # the stored config, read as plain settings, never run
+        return SinGANInferencer(state['checkpoint'], None,
+                                state.get('pickle'), training_image=job.image,
+                                show_progress=False,
+                                option_names=OPTION_NAMES)
     run = open_trained_run(job.work_dir, state['checkpoint'])
     return SinGANInferencer(run.checkpoint, run.config,
                             state.get('pickle') or run.pickle,
@@ -136,7 +143,7 @@ def make_injection(job: Job, image: np.ndarray, mask: Optional[np.ndarray],
         the image's resolution.
     """
     preset = job.params['preset']
-    if not get_preset(preset).injection:
+    if preset != OPENED and not get_preset(preset).injection:
         raise UserInputError(f'The {preset!r} preset does not support '
                              'harmonization and editing; train with another'
                              ' preset.')

@@ -2,6 +2,10 @@
 
     singan app [--host 127.0.0.1] [--port 7860] [--jobs-dir work_dirs/app]
                [--max-jobs N] [--test-schedule MAX_SIZE:ITERS]
+               [--model WORK_DIR_OR_CKPT [--pkl PKL] [--image IMAGE]]
+
+``--model`` opens a model trained elsewhere as a finished job
+(``webapp/opened.py``).
 
 ``--test-schedule`` trains every job at a tiny size and schedule instead
 of the preset's (``singan train --max-size MAX_SIZE --iters-per-scale
@@ -44,6 +48,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help='train every job tiny (e.g. 40:4: finest scale '
                         '40 px, 4 iterations per scale) instead of the '
                         "preset's schedule; for tests")
+    parser.add_argument('--model', metavar='WORK_DIR_OR_CKPT',
+                        help='open a trained model in the page: a work dir, '
+                        "a checkpoint (ours or mmagic's) or the --out-dir "
+                        'of tools/import_authors.py')
+    parser.add_argument('--pkl', help="the --model's pickle of fixed noises "
+                        '(default: the one beside its checkpoint)')
+    parser.add_argument('--image', help="the --model's training image, if it"
+                        ' moved')
 
 
 def parse_schedule(text: Optional[str]) -> Optional[Tuple[int, int]]:
@@ -83,9 +95,14 @@ def run(args: argparse.Namespace) -> int:
     from .ui import build_ui
     store = JobStore(args.jobs_dir, args.max_jobs,
                      parse_schedule(args.test_schedule))
+    query = ''
+    if getattr(args, 'model', None):
+        from .opened import open_model
+        job = open_model(store, args.model, args.pkl, args.image)
+        query = f'?job={job.id}'
     demo = build_ui(store)
     print(f'singan app: jobs in {store.root}, at most {store.max_jobs} '
-          f'training at a time. Open http://{args.host}:{args.port}/',
+          f'training at a time. Open http://{args.host}:{args.port}/{query}',
           flush=True)
     demo.queue(default_concurrency_limit=1).launch(
         server_name=args.host, server_port=args.port, ssr_mode=False,
