@@ -59,6 +59,10 @@ def _bad_values(setting: Setting) -> List[Any]:
     """Members of each class of bad value for a setting."""
     if setting.kind == 'bool':
         return [1, 'yes', 0.5]
+    if setting.kind == 'resize':  # a bool, or the authors' resize
+        return [1, 'yes', dict(mode='authors', scale_factor=1.5),
+                dict(mode='bilinear', scale_factor=0.75),
+                dict(mode='authors')]
     values: List[Any] = [math.nan, math.inf, -math.inf, 'abc', True, [1]]
     if setting.kind == 'int':
         values.append(setting.low + 0.5 if setting.low > -math.inf else 1.5)
@@ -162,7 +166,8 @@ def test_paper_values_and_limits_pass():
 _NOT_NUMBERS = {'generator', 'discriminator', 'test_pkl_data',
                 'data_preprocessor', 'init_cfg', 'out_act_cfg',
                 'generator_update', 'data_root', 'pipeline', 'pyramid',
-                'runner', 'dataloader', 'lr_milestones'}
+                'runner', 'dataloader', 'lr_milestones',
+                'sizes'}  # an imported authors' model's own pyramid
 
 
 @pytest.mark.parametrize('table', [t for t in SCHEMA if t not in

@@ -12,7 +12,7 @@ loaded. Keys a table does not name are left to the class (and to
 """
 import math
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator, Optional, Tuple
+from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
 
 from mmengine.config import Config
 
@@ -33,7 +33,10 @@ class Setting:
     """The declared type and range of one argument.
 
     Args:
-        kind (str): ``'int'``, ``'float'`` (ints accepted) or ``'bool'``.
+        kind (str): ``'int'``, ``'float'`` (ints accepted), ``'bool'``, or
+            ``'resize'``: a bool (bicubic ``align_corners``) or an imported
+            authors' model's ``dict(mode='authors', scale_factor=F)``,
+            ``0 < F < 1`` (``ops.cascade.upsample``).
         low (float): Smallest valid value; ``-inf``: no bound.
         high (float): Largest valid value; ``inf``: no bound.
         low_open (bool): ``low`` itself is not valid.
@@ -64,6 +67,8 @@ class Setting:
             return self.optional
         if self.kind == 'bool':
             return isinstance(value, bool)
+        if self.kind == 'resize':
+            return isinstance(value, bool) or _is_authors_resize(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return False
         if self.kind == 'int' and not isinstance(value, int):
@@ -82,6 +87,9 @@ class Setting:
         """
         if self.kind == 'bool':
             text = 'True or False'
+        elif self.kind == 'resize':
+            text = ("True or False (or an imported authors' model's "
+                    "dict(mode='authors', scale_factor=F), 0 < F < 1)")
         elif self.low == self.high:
             text = f'exactly {_fmt(self.low)}'
         elif self.kind == 'int' and self.low == 1 and self.high == math.inf:
@@ -105,9 +113,19 @@ class Setting:
         """A valid value to suggest."""
         if self.example is not None or self.optional:
             return self.example
-        if self.kind == 'bool':
+        if self.kind in ('bool', 'resize'):
             return False
         return int(self.low) if self.kind == 'int' else self.low
+
+
+def _is_authors_resize(value: Any) -> bool:
+    """Whether ``value`` is ``dict(mode='authors', scale_factor=F)``."""
+    if not isinstance(value, Mapping) or set(value) != {'mode',
+                                                         'scale_factor'}:
+        return False
+    factor = value['scale_factor']
+    return value['mode'] == 'authors' and not isinstance(factor, bool) \
+        and isinstance(factor, (int, float)) and 0 < factor < 1
 
 
 def _fmt(bound: float) -> str:
@@ -183,7 +201,7 @@ SCHEMA: Dict[str, Dict[str, Setting]] = {
     'SinGAN': _MODEL,
     'ConSinGAN': _MODEL,
     'SinGANMultiScaleGenerator': dict(
-        _SINGAN_NET, out_channels=_RGB, align_corners=_BOOL),
+        _SINGAN_NET, out_channels=_RGB, align_corners=Setting('resize')),
     'SinGANMultiScaleDiscriminator': _SINGAN_NET,
     'ConSinGANGenerator': dict(_CONSINGAN_NET, out_channels=_RGB),
     'ConSinGANDiscriminator': _CONSINGAN_NET,

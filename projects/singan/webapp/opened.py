@@ -23,7 +23,7 @@ from typing import Optional, Tuple
 
 from .. import apis
 from ..cli import UserInputError
-from ..commands.trained_run import last_checkpoint
+from ..apis.trained_run import last_checkpoint
 from ..fileio.atomic import atomic_write_bytes
 from .jobs import Job, JobStore
 
