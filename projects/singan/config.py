@@ -12,7 +12,8 @@ from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 
 from . import paper
-from .apis.limits import check_image_fits, memory_budget, network_field
+from .ops.image_size import check_image_fits, network_field
+from .ops.memory import memory_budget
 from .apis.request_checks import check_training_counts
 from .config_keys import check_component_args, check_model_args
 from .engine.distributed import configure_distributed
