@@ -48,8 +48,10 @@ class ScaleOptimizers(OptimWrapperDict):
         super().__init__(**wrappers)
         #: Set by the data-parallel wrapper; ``None``: one process.
         self.reduce_gradients: Optional[GradientReducer] = None
+        # ``wrapper.param_groups``: with several groups, mmengine adds the
+        # settings group it logs and saves; its rate follows too.
         self._base_lr = {
-            name: [group['lr'] for group in wrapper.optimizer.param_groups]
+            name: [group['lr'] for group in wrapper.param_groups]
             for name, wrapper in self.items()
         }
         self._scale = 0
@@ -93,8 +95,7 @@ class ScaleOptimizers(OptimWrapperDict):
             self._set_lr(self.key('generator', scale), factor * multiplier)
 
     def _set_lr(self, name: str, factor: float) -> None:
-        groups = self[name].optimizer.param_groups
-        for group, base in zip(groups, self._base_lr[name]):
+        for group, base in zip(self[name].param_groups, self._base_lr[name]):
             group['lr'] = base * factor
 
     def copy_for(self, model) -> 'ScaleOptimizers':
