@@ -10,10 +10,9 @@ from mmengine.registry import DefaultScope
 from conftest import ROOT
 from singan.engine import (ScaleOptimizers, SinGANOptimWrapperConstructor,
                            start_scale)
-from singan.registry import OPTIM_WRAPPER_CONSTRUCTORS
 from singan.models import (ConSinGANDiscriminator, ConSinGANGenerator,
                            InferenceStateError)
-from singan.registry import MODELS
+from singan.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
 
 LR = 5e-4
 SIZES = [(20, 24), (22, 27), (25, 30), (30, 36)]
@@ -234,6 +233,11 @@ def test_inference_state_round_trip_and_shape_checks():
         np.zeros((1, 3, *s), np.float32) for s in SIZES[:3]])
     with pytest.raises(InferenceStateError, match='stage 1'):
         fresh.load_inference_state(singan_like)
+    # the one validator checks ConSinGAN's arrays as SinGAN's
+    damaged = copy.deepcopy(state)
+    damaged['fixed_noises'][1][0, 0, 0, 0] = np.nan
+    with pytest.raises(InferenceStateError, match='stage 1 has 1 non-finite'):
+        fresh.load_inference_state(damaged)
 
 
 def test_stage_optimizers_copy_keeps_groups_and_rates():

@@ -62,7 +62,7 @@ def validate_inference_state(
             f'{source} holds {found}, not the keys {list(_KEYS)} of a {model} '
             'pickle. Pass the .pkl written next to the checkpoint (work_dir/'
             'pickle/iter_N.pkl).')
-    noises, weights, stage = _typed_state(state, source)
+    noises, weights, stage = _typed_state(state, source, word)
     if not 0 <= stage < len(specs):
         raise InferenceStateError(
             f'{source} has curr_stage={stage} but the model has {word}s 0..'
@@ -98,18 +98,19 @@ def _check_noise(noise: np.ndarray, spec: NoiseSpec, where: str, source: str,
         'with this checkpoint.')
 
 
-def _typed_state(state: dict, source: str
+def _typed_state(state: dict, source: str, word: str = 'scale'
                  ) -> Tuple[List[np.ndarray], List[float], int]:
     """Noises, amplitudes and stage, each checked for its type.
 
     Args:
         state (dict): An inference state with all of its keys.
         source (str): Name of the file, for the messages.
+        word (str): What the model calls a scale, for the messages.
 
     Returns:
         tuple: float32 noise arrays (finite), floats, and an int.
     """
-    noises = [_noise_array(n, s, source)
+    noises = [_noise_array(n, f'{word} {s}', source)
               for s, n in enumerate(_sequence(state, 'fixed_noises', source))]
     weights = [_real(w, f'noise_weights[{s}]', source)
                for s, w in enumerate(_sequence(state, 'noise_weights',
@@ -127,22 +128,22 @@ def _sequence(state: dict, key: str, source: str) -> list:
     return list(value)
 
 
-def _noise_array(value, scale: int, source: str) -> np.ndarray:
+def _noise_array(value, where: str, source: str) -> np.ndarray:
     """One fixed noise as float32; it must be a finite float array."""
     try:
         array = np.asarray(value)
     except (ValueError, TypeError) as err:
         raise InferenceStateError(
-            f'{source}: fixed noise of scale {scale} is not an array ({err});'
+            f'{source}: fixed noise of {where} is not an array ({err});'
             f' {_DAMAGED}') from None
     if array.dtype.kind != 'f':
         raise InferenceStateError(
-            f'{source}: fixed noise of scale {scale} has dtype {array.dtype};'
+            f'{source}: fixed noise of {where} has dtype {array.dtype};'
             f' expected float32 noise. {_DAMAGED[0].upper()}{_DAMAGED[1:]}')
     bad = int(array.size - np.count_nonzero(np.isfinite(array)))
     if bad:
         raise InferenceStateError(
-            f'{source}: fixed noise of scale {scale} has {bad} non-finite '
+            f'{source}: fixed noise of {where} has {bad} non-finite '
             f'values (NaN or inf) of {array.size}; {_DAMAGED}')
     return array.astype(np.float32, copy=False)
 

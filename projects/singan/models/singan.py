@@ -12,7 +12,7 @@ same iteration: ``num_concurrent`` generator scales learn together, end to
 end, each below the current at ``lr_scale`` times the rate of the one above.
 SinGAN is ``num_concurrent=1``.
 """
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Optional, Sequence
 
 import torch
 import torch.nn as nn
