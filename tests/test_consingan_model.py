@@ -8,12 +8,11 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 from conftest import ROOT
-from singan.engine import SinGANOptimWrapperConstructor, start_scale
-from singan.engine.scale_optimizers import (ConSinGANOptimWrapperConstructor,
-                                            StageOptimizers)
+from singan.engine import (ScaleOptimizers, SinGANOptimWrapperConstructor,
+                           start_scale)
 from singan.models import (ConSinGANDiscriminator, ConSinGANGenerator,
                            InferenceStateError)
-from singan.registry import MODELS
+from singan.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
 
 LR = 5e-4
 SIZES = [(20, 24), (22, 27), (25, 30), (30, 36)]
@@ -28,7 +27,9 @@ def _model(num_scales: int = 3, features: int = 8, **kwargs):
             generator=dict(type='ConSinGANGenerator', **net),
             discriminator=dict(type='ConSinGANDiscriminator', **net),
             **kwargs))
-    optim = ConSinGANOptimWrapperConstructor(dict(
+    constructor = OPTIM_WRAPPER_CONSTRUCTORS.get(
+        'ConSinGANOptimWrapperConstructor')
+    optim = constructor(dict(
         generator=dict(optimizer=dict(type='Adam', lr=LR,
                                       betas=(0.5, 0.999))),
         discriminator=dict(optimizer=dict(type='Adam', lr=LR,
@@ -201,11 +202,10 @@ def test_no_image_injection_and_clear_config_errors():
     start_scale(model, optim, 1, reals)
     with pytest.raises(ValueError, match='singan_app'):
         model.generate([None, None], start_image=reals[1], start_scale=1)
-    singan_optim = SinGANOptimWrapperConstructor(dict(
-        generator=dict(optimizer=dict(type='Adam', lr=LR)),
-        discriminator=dict(optimizer=dict(type='Adam', lr=LR))))(model)
-    with pytest.raises(TypeError, match='ConSinGANOptimWrapperConstructor'):
-        model.train_step(_data(reals), singan_optim)
+    with pytest.raises(ValueError, match='needs lr'):
+        SinGANOptimWrapperConstructor(dict(
+            generator=dict(optimizer=dict(type='Adam')),
+            discriminator=dict(optimizer=dict(type='Adam'))))(model)
     with pytest.raises(ValueError, match='num_concurrent=3'):
         MODELS.build(dict(type='ConSinGAN', generator=dict(
             type='SinGANMultiScaleGenerator', num_scales=1),
@@ -233,6 +233,11 @@ def test_inference_state_round_trip_and_shape_checks():
         np.zeros((1, 3, *s), np.float32) for s in SIZES[:3]])
     with pytest.raises(InferenceStateError, match='stage 1'):
         fresh.load_inference_state(singan_like)
+    # the one validator checks ConSinGAN's arrays as SinGAN's
+    damaged = copy.deepcopy(state)
+    damaged['fixed_noises'][1][0, 0, 0, 0] = np.nan
+    with pytest.raises(InferenceStateError, match='stage 1 has 1 non-finite'):
+        fresh.load_inference_state(damaged)
 
 
 def test_stage_optimizers_copy_keeps_groups_and_rates():
@@ -242,7 +247,7 @@ def test_stage_optimizers_copy_keeps_groups_and_rates():
         start_scale(model, optim, scale, reals)
     twin = copy.deepcopy(model)
     copied = optim.copy_for(twin)
-    assert isinstance(copied, StageOptimizers)
+    assert isinstance(copied, ScaleOptimizers)
     ours = [(g['name'], g['lr']) for g in
             optim['generator_2'].optimizer.param_groups]
     theirs = [(g['name'], g['lr']) for g in
@@ -250,6 +255,24 @@ def test_stage_optimizers_copy_keeps_groups_and_rates():
     assert ours == theirs
     assert copied['generator_2'].optimizer.param_groups[0]['params'][0] is \
         next(twin.generator.blocks[0].parameters())
+
+
+def test_either_constructor_name_builds_the_models_groups():
+    """The optimizers come from the model's groups, whatever the name."""
+    model, optim = _model()
+    other = SinGANOptimWrapperConstructor(dict(
+        generator=dict(optimizer=dict(type='Adam', lr=LR)),
+        discriminator=dict(optimizer=dict(type='Adam', lr=LR))))(model)
+    assert sorted(other.keys()) == sorted(optim.keys())
+    for name in optim.keys():
+        ours = optim[name].optimizer.param_groups
+        theirs = other[name].optimizer.param_groups
+        assert [(g.get('name'), g['lr'], len(g['params'])) for g in ours] \
+            == [(g.get('name'), g['lr'], len(g['params'])) for g in theirs]
+    assert [g['name'] for g in optim['generator_1'].optimizer.param_groups
+            ] == ['blocks.0', 'blocks.1', 'head', 'tail']
+    start_scale(model, optim, 0, _reals())
+    assert model.generator_lrs() == {0: 1.0}  # one optimizer per stage
 
 
 def test_fast_preset_is_singan_trained_concurrently():

@@ -1,4 +1,4 @@
-"""The memory estimate of apis/limits.py against measured peaks.
+"""The memory estimate of ops/memory.py against measured peaks.
 
 Each measurement runs in its own process and reads its peak resident memory
 (``VmHWM``, reset just before the call through ``/proc/self/clear_refs``)

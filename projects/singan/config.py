@@ -13,7 +13,8 @@ from mmengine.logging import print_log
 
 from . import paper
 from .apis.image_scales import image_num_scales, pyramid_settings
-from .apis.limits import memory_budget, network_field
+from .ops.image_size import network_field
+from .ops.memory import memory_budget
 from .apis.request_checks import check_training_counts
 from .config_keys import check_component_args, check_model_args
 from .engine.distributed import configure_distributed

@@ -7,7 +7,7 @@ from singan.engine import ScaleOptimizers, SinGANOptimWrapperConstructor
 
 
 class _Nets:
-    """What the constructor asks of a model: its per-scale modules."""
+    """What the constructor asks of a model: scales and parameter groups."""
 
     def __init__(self, num: int) -> None:
         self.nets = {n: [nn.Linear(2, 1) for _ in range(num)]
@@ -15,6 +15,10 @@ class _Nets:
 
     def scale_modules(self, net: str):
         return self.nets[net]
+
+    def optimizer_groups(self, net: str, scale: int):
+        return [dict(params=list(self.nets[net][scale].parameters()),
+                     lr_mult=1.0)]
 
 
 def _optimizers(num: int = 3):
@@ -75,3 +79,40 @@ def test_copy_for_a_model_copy_has_fresh_state_and_the_same_rates():
     ours = {id(p) for p in copied['generator_1'].param_groups[0]['params']}
     assert ours == {id(p) for p in copy_model.scale_modules('generator')[1]
                     .parameters()}
+
+
+class _Grouped(_Nets):
+    """Two groups per generator optimizer, the second at a tenth."""
+
+    def optimizer_groups(self, net: str, scale: int):
+        groups = super().optimizer_groups(net, scale)
+        if net == 'generator':
+            extra = self.nets['discriminator'][scale]  # any other module
+            groups += [dict(params=list(extra.parameters()), lr_mult=0.1,
+                            name='slow')]
+        return groups
+
+
+def test_group_rates_times_optimizer_multiplier_times_schedule():
+    model = _Grouped(2)
+    optim = SinGANOptimWrapperConstructor(dict(
+        generator=dict(optimizer=dict(type='Adam', lr=1e-3)),
+        discriminator=dict(optimizer=dict(type='Adam', lr=2e-3))))(model)
+    optim.set_scale(1, {0: 0.5, 1: 1.0})
+    optim.set_lr_factor(0.1)
+    rates = [g['lr'] for g in optim['generator_0'].optimizer.param_groups]
+    assert rates == pytest.approx([1e-3 * 0.5 * 0.1, 1e-4 * 0.5 * 0.1])
+    assert optim.get_lr()['lr_g'] == [pytest.approx(1e-4)]  # fastest group
+    copied = optim.copy_for(_Grouped(2))
+    assert [g['lr'] for g in copied['generator_0'].optimizer.param_groups
+            ] == pytest.approx(rates)
+    assert copied['generator_0'].optimizer.param_groups[1]['name'] == 'slow'
+
+
+def test_steps_apply_one_gradient_several_times():
+    model, optim = _optimizers(1)
+    optim.set_scale(0)
+    gen = model.scale_modules('generator')[0]
+    optim.update_generators(gen(torch.ones(1, 2)).sum(), steps=3)
+    state = optim['generator_0'].optimizer.state
+    assert {int(s['step']) for s in state.values()} == {3}

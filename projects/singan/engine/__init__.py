@@ -12,8 +12,8 @@ from .scale_optimizers import ScaleOptimizers, SinGANOptimWrapperConstructor
 from .scale_timing import probe_seconds_per_iter, start_scale, time_iterations
 from .schedule import ScaleSchedule
 from .snapshot_hook import SinGANSnapshotHook
-from .test_loop import SinGANTestLoop
-from .test_samples_hook import SinGANTestSamplesHook
+from .sampling_loop import SinGANTestLoop
+from .sample_writer_hook import SinGANTestSamplesHook
 from .threads import scale_threads
 
 __all__ = [

@@ -235,7 +235,8 @@ class SinGANTrainLoop(IterBasedTrainLoop):
         h, w = model.sizes[scale]
         first = self.schedule.first_iter(scale) + 1
         last = first + self.schedule.iters_per_scale - 1
-        trained = ', '.join(str(s) for s in model.generator_lrs())
+        trained = ', '.join(
+            str(s) for s in range(model.first_trained_scale, scale + 1))
         self.runner.logger.info(
             f'Scale {scale}/{self.schedule.num_scales}: {w}x{h} (WxH), '
             f'noise amplitude {model.noise_weights[scale]:.5f}, generator '

@@ -1,18 +1,20 @@
-"""Networks and the models: SinGAN and ConSinGAN."""
+"""Networks and the models: SinGAN and ConSinGAN, on one base."""
 from .blocks import (SinGANDiscriminatorBlock, SinGANGeneratorBlock,
                      scale_width)
 from .discriminator import SinGANMultiScaleDiscriminator
 from .generator import SinGANMultiScaleGenerator
+from .base import MultiScaleGAN
 from .singan import SinGAN
 from .consingan import ConSinGAN
 from .consingan_discriminator import ConSinGANDiscriminator
 from .consingan_generator import ConSinGANGenerator
-from .inference_state import InferenceStateError, validate_inference_state
+from .inference_state import (InferenceStateError, NoiseSpec,
+                              validate_inference_state)
 
 __all__ = [
-    'SinGAN', 'ConSinGAN', 'ConSinGANGenerator', 'ConSinGANDiscriminator',
-    'SinGANMultiScaleGenerator',
+    'MultiScaleGAN', 'SinGAN', 'ConSinGAN', 'ConSinGANGenerator',
+    'ConSinGANDiscriminator', 'SinGANMultiScaleGenerator',
     'SinGANMultiScaleDiscriminator',
     'SinGANGeneratorBlock', 'SinGANDiscriminatorBlock', 'scale_width',
-    'InferenceStateError', 'validate_inference_state'
+    'InferenceStateError', 'NoiseSpec', 'validate_inference_state'
 ]

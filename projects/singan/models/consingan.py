@@ -7,9 +7,9 @@ together, each below the current at ``lr_scale`` times the rate of the one
 above; the head trains during the first ``num_concurrent`` stages, the tail
 always. The train loop (``engine/loops.py``) drives it as it drives SinGAN:
 :meth:`ConSinGAN.start_scale` when a stage begins, :meth:`train_step` per
-iteration, through ``ConSinGANOptimWrapperConstructor``'s optimizers (one
-Adam per stage over that stage's parameter groups,
-:meth:`stage_param_groups`). Differences from the authors' code:
+iteration; what both models share is ``models/base.py``. Its optimizers are
+one Adam per stage over that stage's parameter groups
+(:meth:`ConSinGAN.optimizer_groups`). Differences from the authors' code:
 ``docs/consingan.md``.
 
 SinGAN's own networks trained concurrently are ``type='SinGAN'`` with
@@ -17,16 +17,14 @@ SinGAN's own networks trained concurrently are ``type='SinGAN'`` with
 """
 from typing import Dict, List, Optional, Sequence
 
-import numpy as np
 import torch
 import torch.nn as nn
-from mmengine.model import BaseModel
 
 from .. import paper
-from ..ops.losses import gradient_penalty, reconstruction_loss
 from ..ops.noise import noise_amplitude
 from ..registry import MODELS
-from .consingan_state import validate_consingan_state
+from .base import MultiScaleGAN
+from .inference_state import NoiseSpec
 
 __all__ = ['ConSinGAN', 'GENERATOR_UPDATES']
 
@@ -44,7 +42,7 @@ _NO_INJECTION = (
 
 
 @MODELS.register_module()
-class ConSinGAN(BaseModel):
+class ConSinGAN(MultiScaleGAN):
     """ConSinGAN for unconditional generation (arbitrary sizes too).
 
     Args:
@@ -68,7 +66,15 @@ class ConSinGAN(BaseModel):
         test_pkl_data (str, optional): Pickle used by ``tools/test.py``.
         data_preprocessor (dict, optional): ``None``: move data to device.
         init_cfg (dict, optional): Unused; networks initialise themselves.
+
+    Note:
+        The authors leave the head's ``requires_grad`` on after it stops
+        learning; its gradients were never applied, so switching them off
+        changes no result and saves the backward pass through the frozen
+        stages.
     """
+
+    scale_word = 'stage'
 
     def __init__(self,
                  generator: dict,
@@ -85,32 +91,17 @@ class ConSinGAN(BaseModel):
                  test_pkl_data: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
-        super().__init__(data_preprocessor=data_preprocessor)
         _check_networks(generator)
-        _check_settings(num_concurrent, generator_steps, discriminator_steps,
-                        generator_update)
-        self.generator = MODELS.build(generator)
-        self.discriminator = MODELS.build(discriminator)
-        self.num_scales = self.generator.num_scales if num_scales is None \
-            else num_scales
-        self.num_concurrent = num_concurrent
-        self.lr_scale = lr_scale
-        self.noise_weight_init = noise_weight_init
-        self.generator_steps = generator_steps
-        self.discriminator_steps = discriminator_steps
+        if generator_update not in GENERATOR_UPDATES:
+            raise ValueError(f'generator_update={generator_update!r}: use '
+                             f"'repeat' (the authors') or 'recompute'.")
+        super().__init__(generator, discriminator, num_scales,
+                         num_concurrent, lr_scale, noise_weight_init,
+                         generator_steps, discriminator_steps, gp_weight,
+                         recon_weight, test_pkl_data, data_preprocessor)
         self.generator_update = generator_update
-        self.gp_weight = gp_weight
-        self.recon_weight = recon_weight
-        self.test_pkl_data = test_pkl_data
-        self.fixed_noises: List[torch.Tensor] = []
-        self.noise_weights: List[float] = []
 
     # ------------------------------------------------------------ state
-    @property
-    def current_scale(self) -> int:
-        """The last stage started (-1 before training)."""
-        return len(self.fixed_noises) - 1
-
     @property
     def sizes(self) -> List[tuple]:
         """Output ``(H, W)`` of every started stage, from the fixed noises."""
@@ -120,15 +111,6 @@ class ConSinGAN(BaseModel):
             (n.shape[-2] - margin, n.shape[-1] - margin)
             for s, n in enumerate(self.fixed_noises)
         ]
-
-    @property
-    def first_trained_scale(self) -> int:
-        """The lowest body stage that learns with the current one."""
-        return max(0, self.current_scale - self.num_concurrent + 1)
-
-    def noise_channels(self, scale: int) -> int:
-        """Channels of the noise at ``scale`` (3 at 0, ``features`` above)."""
-        return self.generator.noise_shape(scale, (1, 1))[0]
 
     def noise_shape(self, scale: int, size: Sequence[int]) -> tuple:
         """``(C, H', W')`` of the noise of a stage whose output is ``size``.
@@ -155,36 +137,28 @@ class ConSinGAN(BaseModel):
             return list(self.generator.blocks)
         return [self.discriminator] * (self.num_scales + 1)
 
-    def generator_lrs(self, scale: Optional[int] = None) -> Dict[int, float]:
-        """Body stages that learn at ``scale``, with rate multipliers.
+    def optimizer_groups(self, net: str, scale: int) -> List[dict]:
+        """Parameter groups of the optimizer ``{net}_{scale}``.
+
+        The generator's of stage ``scale`` are the authors' groups, in their
+        order: the trained body stages (lowest first, at
+        :meth:`concurrent_rates`), the head while ``scale <
+        num_concurrent`` (at ``lr_scale ** scale``), the tail (at the full
+        rate). The discriminator's: the one network.
 
         Args:
-            scale (int, optional): The stage in training; ``None``: current.
-
-        Returns:
-            dict[int, float]: ``{stage: lr_scale ** (scale - stage)}``.
-        """
-        scale = self.current_scale if scale is None else scale
-        first = max(0, scale - self.num_concurrent + 1)
-        return {s: self.lr_scale**(scale - s) for s in range(first, scale + 1)}
-
-    def stage_param_groups(self, scale: int) -> List[dict]:
-        """Parameter groups of the generator's optimizer at stage ``scale``.
-
-        The authors' groups, in their order: the trained body stages
-        (lowest first), the head while ``scale < num_concurrent`` (at
-        ``lr_scale ** scale``), the tail (at the full rate).
-
-        Args:
+            net (str): ``'generator'`` or ``'discriminator'``.
             scale (int): The stage.
 
         Returns:
             list[dict]: ``params`` (list), ``lr_mult`` (float) and ``name``.
         """
+        if net != 'generator':
+            return super().optimizer_groups(net, scale)
         groups = [
             dict(name=f'blocks.{s}', lr_mult=mult,
                  params=list(self.generator.blocks[s].parameters()))
-            for s, mult in self.generator_lrs(scale).items()
+            for s, mult in self.concurrent_rates(scale).items()
         ]
         if scale < self.num_concurrent:
             groups.append(dict(name='head', lr_mult=self.lr_scale**scale,
@@ -193,29 +167,28 @@ class ConSinGAN(BaseModel):
                            params=list(self.generator.tail.parameters())))
         return groups
 
+    def generator_lrs(self) -> Dict[int, float]:
+        """The one generator optimizer of the current stage, at rate x1.
+
+        Its groups hold the concurrent stages at their rates
+        (:meth:`optimizer_groups`).
+
+        Returns:
+            dict[int, float]: ``{current_scale: 1.0}``.
+        """
+        return {self.current_scale: 1.0}
+
     def trained_modules(self) -> Dict[str, nn.Module]:
         """The networks that learn at the current stage, by state-dict name."""
         modules = {
             f'generator.blocks.{s}': self.generator.blocks[s]
-            for s in self.generator_lrs()
+            for s in self.concurrent_rates(self.current_scale)
         }
         if self.current_scale < self.num_concurrent:
             modules['generator.head'] = self.generator.head
         modules['generator.tail'] = self.generator.tail
         modules['discriminator'] = self.discriminator
         return modules
-
-    def _set_trainable(self) -> None:
-        """Gradients only for what learns at the current stage.
-
-        The authors leave the head's ``requires_grad`` on after it stops
-        learning; its gradients were never applied, so switching them off
-        changes no result and saves the backward pass through the frozen
-        stages.
-        """
-        self.generator.requires_grad_(False)
-        for module in self.trained_modules().values():
-            module.requires_grad_(True)
 
     # ----------------------------------------------------------- stages
     def start_scale(self, scale: int, reals: Sequence[torch.Tensor]) -> None:
@@ -234,9 +207,7 @@ class ConSinGAN(BaseModel):
         Returns:
             None
         """
-        if scale != self.current_scale + 1:
-            raise RuntimeError(f'Cannot start stage {scale} after stage '
-                               f'{self.current_scale}; stages train in order.')
+        self._check_next(scale)
         real = reals[scale]
         self.generator.copy_from_previous(scale)
         if scale == 0:
@@ -257,131 +228,50 @@ class ConSinGAN(BaseModel):
                 real, recon, self.noise_weight_init)
 
     # --------------------------------------------------------- training
-    def train_step(self, data: dict, optim_wrapper) -> Dict[str, torch.Tensor]:
-        """One iteration at the current stage: D steps, then G steps.
+    def _iteration(self, real: torch.Tensor, optim_wrapper) -> dict:
+        """``discriminator_steps`` critic steps, then the generator loop.
 
-        Args:
-            data (dict): ``real_scale{i}`` tensors, ``(1, C, H_i, W_i)``.
-            optim_wrapper (StageOptimizers): Built by
-                ``ConSinGANOptimWrapperConstructor``, set to the stage by
-                the train loop.
-
-        Returns:
-            dict[str, torch.Tensor]: Losses of the last steps, for the log.
+        One noise per iteration, as the authors: the critic steps all see
+        the same fake, which the generator step then reuses. The generator
+        loop, ``'repeat'``: one loss and gradient, ``generator_steps``
+        optimizer steps with it (the authors'); ``'recompute'``: a fresh
+        fake, reconstruction and gradient for every step.
         """
-        scale = self.current_scale
-        if scale < 0:
-            raise RuntimeError('No stage started: train ConSinGAN with '
-                               "train_cfg=dict(type='SinGANTrainLoop').")
-        _check_optimizers(optim_wrapper)
-        real = self.data_preprocessor(data, True)[f'real_scale{scale}']
-        # One noise per iteration, as the authors: the critic steps all see
-        # the same fake, which the generator step then reuses.
         noises = self._draw_noises(1, self.sizes, real.device)
         fake = self._train_forward(noises)
         log_vars = {}
         for _ in range(self.discriminator_steps):
             log_vars.update(
-                self._discriminator_step(real, fake.detach(), optim_wrapper))
-        log_vars.update(
-            self._generator_steps(real, noises, fake, optim_wrapper))
-        log_vars['scale'] = torch.tensor(float(scale))
+                self._critic_step(real, fake.detach(), optim_wrapper))
+        repeat = self.generator_update == 'repeat'
+        for step in range(1 if repeat else self.generator_steps):
+            if step > 0:
+                fake = self._train_forward(noises)
+            recon = self._train_forward(self.fixed_noises)
+            log_vars.update(self._generator_update(
+                real, fake, recon, optim_wrapper,
+                steps=self.generator_steps if repeat else 1))
         return log_vars
 
     def _train_forward(self, noises) -> torch.Tensor:
         """The generator up to the current stage, with gradients."""
         return self.generator(noises, self.sizes, self.noise_weights)
 
-    def _discriminator_step(self, real, fake, optim_wrapper) -> dict:
-        """One WGAN-GP critic step on a detached fake; returns its losses."""
-        critic = self.discriminator
-        loss_real = -critic(real).mean()
-        loss_fake = critic(fake).mean()
-        loss_gp = gradient_penalty(critic, real, fake)
-        optim_wrapper.update_discriminator(loss_real + loss_fake +
-                                           self.gp_weight * loss_gp)
-        return dict(loss_d_real=loss_real.detach(),
-                    loss_d_fake=loss_fake.detach(),
-                    loss_gp=loss_gp.detach())
-
-    def _generator_steps(self, real, noises, fake, optim_wrapper) -> dict:
-        """Adversarial + reconstruction loss, applied as configured.
-
-        ``'repeat'``: one loss and gradient, ``generator_steps`` optimizer
-        steps with it (the authors' loop). ``'recompute'``: a fresh fake,
-        reconstruction and gradient for every step.
-        """
-        repeat = self.generator_update == 'repeat'
-        self.discriminator.requires_grad_(False)
-        try:
-            for step in range(1 if repeat else self.generator_steps):
-                if step > 0:
-                    fake = self._train_forward(noises)
-                loss_gan = -self.discriminator(fake).mean()
-                recon = self._train_forward(self.fixed_noises)
-                loss_mse = reconstruction_loss(recon, real)
-                optim_wrapper.update_generators(
-                    loss_gan + self.recon_weight * loss_mse,
-                    steps=self.generator_steps if repeat else 1)
-        finally:
-            self.discriminator.requires_grad_(True)
-        return dict(loss_gan=loss_gan.detach(), loss_mse=loss_mse.detach())
-
-    def _draw_noises(self, num: int, sizes: Sequence[Sequence[int]],
-                     device, generator: Optional[torch.Generator] = None,
-                     last: Optional[int] = None) -> List[torch.Tensor]:
-        """Fresh standard normal noise for stages ``0..last``."""
-        last = self.current_scale if last is None else last
-        return [
-            torch.randn(num, *self.noise_shape(s, sizes[s]), device=device,
-                        generator=generator) for s in range(last + 1)
-        ]
-
     # ---------------------------------------------------------- sampling
-    @torch.no_grad()
-    def generate(self,
-                 noises: Sequence[Optional[torch.Tensor]],
-                 sizes: Optional[Sequence[Sequence[int]]] = None,
-                 start_image: Optional[torch.Tensor] = None,
-                 start_scale: int = 0,
-                 num: int = 1,
-                 return_all: bool = False):
-        """Run stages ``0..len(noises) - 1`` in eval mode, from noise.
+    def _generate(self, noises, sizes, start_image, start_scale, num,
+                  return_all):
+        """The generator on the given (or drawn) noises, from stage 0.
 
-        Args:
-            noises (Sequence[torch.Tensor | None]): Noise per stage, of
-                :meth:`noise_shape` with a batch dimension; ``None`` draws
-                fresh noise there.
-            sizes (Sequence, optional): Output ``(H, W)`` per stage (any
-                size, for arbitrary sizes and aspect ratios); ``None``: the
-                training sizes.
-            start_image (torch.Tensor, optional): Not supported: stages pass
-                features; must be ``None``.
-            start_scale (int): Must be 0, for the same reason.
-            num (int): Batch size where all noises are ``None`` (else the
-                largest batch of the noises given; batch 1 broadcasts).
-            return_all (bool): Also return the image of every stage.
-
-        Returns:
-            torch.Tensor | tuple: ``(N, C, H, W)`` in [-1, 1]; with
-            ``return_all``, ``(output, images_per_stage)``.
+        Stages pass features, so ``start_image`` must be ``None`` and
+        ``start_scale`` 0; a noise of batch 1 broadcasts.
         """
         if start_image is not None or start_scale != 0:
             raise ValueError(f'generate(start_image=..., start_scale='
                              f'{start_scale}): {_NO_INJECTION}')
-        last = len(noises) - 1
-        if not 0 <= last <= self.current_scale:
-            raise ValueError(f'Cannot run stages 0..{last}: the model has '
-                             f'stages 0..{self.current_scale}.')
         sizes = self.sizes if sizes is None else [tuple(s) for s in sizes]
         noises = self._complete_noises(noises, sizes, num)
-        was_training = self.training
-        self.train(False)
-        try:
-            return self.generator(noises, sizes, self.noise_weights,
-                                  return_all=return_all)
-        finally:
-            self.train(was_training)
+        return self.generator(noises, sizes, self.noise_weights,
+                              return_all=return_all)
 
     def _complete_noises(self, noises, sizes, num) -> List[torch.Tensor]:
         """Draw the ``None`` noises; check the shapes of the others.
@@ -408,93 +298,15 @@ class ConSinGAN(BaseModel):
             done.append(noise)
         return done
 
-    def sample(self, num: int = 1, scale: Optional[int] = None,
-               sizes: Optional[Sequence[Sequence[int]]] = None,
-               generator: Optional[torch.Generator] = None) -> torch.Tensor:
-        """Random samples from noise, of the training or any other sizes.
-
-        Args:
-            num (int): Number of samples, drawn in one batch.
-            scale (int, optional): Last stage to run; ``None``: current.
-            sizes (Sequence, optional): Output ``(H, W)`` per stage;
-                ``None``: the training sizes.
-            generator (torch.Generator, optional): Random source.
-
-        Returns:
-            torch.Tensor: ``(num, C, H, W)`` in [-1, 1].
-        """
-        scale = self.current_scale if scale is None else scale
-        sizes = self.sizes if sizes is None else sizes
-        noises = self._draw_noises(num, sizes, self.fixed_noises[0].device,
-                                   generator, last=scale)
-        return self.generate(noises, sizes)
-
-    def reconstruct(self, scale: Optional[int] = None) -> torch.Tensor:
-        """The reconstruction of the training image from the fixed noises.
-
-        Args:
-            scale (int, optional): Last stage to run; ``None``: current.
-
-        Returns:
-            torch.Tensor: ``(1, C, H, W)`` in [-1, 1].
-        """
-        scale = self.current_scale if scale is None else scale
-        return self.generate(self.fixed_noises[:scale + 1])
-
-    def forward(self, inputs=None, data_samples=None, mode: str = 'tensor',
-                num_batches: int = 1) -> torch.Tensor:
-        """Samples from noise (mmengine's entry point for inference).
-
-        Args:
-            inputs: Unused.
-            data_samples: Unused.
-            mode (str): Only ``'tensor'``; train with :meth:`train_step`.
-            num_batches (int): Number of samples.
-
-        Returns:
-            torch.Tensor: ``(num_batches, C, H, W)`` in [-1, 1].
-        """
-        if mode != 'tensor':
-            raise ValueError(f"ConSinGAN.forward supports mode='tensor', got "
-                             f'{mode!r}; training goes through train_step.')
-        return self.sample(num_batches)
-
     # ------------------------------------------------------- inference state
-    def export_inference_state(self) -> dict:
-        """Fixed noises, noise amplitudes and stage, in SinGAN's layout.
-
-        Returns:
-            dict: ``fixed_noises`` (float32 ``(1, C, H, W)`` arrays: the
-            coarsest real image, then feature noise), ``noise_weights``
-            (floats) and ``curr_stage`` (int).
-        """
-        return dict(
-            fixed_noises=[
-                n.detach().cpu().float().numpy() for n in self.fixed_noises
-            ],
-            noise_weights=[float(w) for w in self.noise_weights],
-            curr_stage=int(self.current_scale))
-
-    def load_inference_state(self, state: dict,
-                             source: str = 'the pickle') -> None:
-        """Restore fixed noises, noise amplitudes and stage.
-
-        Args:
-            state (dict): As returned by :meth:`export_inference_state`.
-            source (str): Where it came from, for error messages.
-
-        Returns:
-            None
-        """
-        noises, weights, _ = validate_consingan_state(state, self.generator,
-                                                      source)
-        device = next(self.parameters()).device
-        self.fixed_noises = [
-            torch.as_tensor(np.asarray(n, dtype=np.float32)).to(device)
-            for n in noises
-        ]
-        self.noise_weights = weights
-        self._set_trainable()
+    def _noise_spec(self, scale: int) -> NoiseSpec:
+        """The coarsest real image at stage 0, padded feature noise above."""
+        if scale == 0:
+            return NoiseSpec((self.generator.in_channels, ), 1,
+                             'the coarsest real image')
+        return NoiseSpec((self.generator.features, ),
+                         2 * self.generator.shrink + 1,
+                         'feature noise padded by 2 x num_layers')
 
 
 def _check_networks(generator: dict) -> None:
@@ -507,28 +319,3 @@ def _check_networks(generator: dict) -> None:
             "trained concurrently (the former ConSinGAN) are type='SinGAN' "
             'with num_concurrent=3, lr_scale=0.1: see configs/singan/'
             'singan_balloons_fast.py; its checkpoints load with that config.')
-
-
-def _check_settings(num_concurrent, generator_steps, discriminator_steps,
-                    generator_update) -> None:
-    """Step counts >= 1 and a known generator update."""
-    for name, value in (('num_concurrent', num_concurrent),
-                        ('generator_steps', generator_steps),
-                        ('discriminator_steps', discriminator_steps)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f'{name}={value!r} must be an integer >= 1 '
-                             '(ConSinGAN uses 3).')
-    if generator_update not in GENERATOR_UPDATES:
-        raise ValueError(f'generator_update={generator_update!r}: use '
-                         f"'repeat' (the authors') or 'recompute'.")
-
-
-def _check_optimizers(optim_wrapper) -> None:
-    """The optimizers must be ConSinGAN's (head and tail in the groups)."""
-    if not getattr(optim_wrapper, 'per_stage_groups', False):
-        raise TypeError(
-            f'ConSinGAN got {type(optim_wrapper).__name__} optimizers; it '
-            "needs optim_wrapper=dict(constructor='ConSinGANOptimWrapper"
-            "Constructor', ...) so each stage's Adam holds its trained body "
-            'stages, the head and the tail (configs/singan/'
-            'consingan_balloons.py).')

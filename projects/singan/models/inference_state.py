@@ -1,12 +1,18 @@
-"""Checking an inference state (the pickle) against the model it fits."""
+"""Checking an inference state (the pickle) against the model it fits.
+
+SinGAN and ConSinGAN share the layout (``fixed_noises``, ``noise_weights``,
+``curr_stage``); each model states what its fixed noise of a scale must
+look like as a :class:`NoiseSpec`.
+"""
 import math
-from typing import List, Tuple
+from typing import List, NamedTuple, Sequence, Tuple
 
 import numpy as np
-import torch.nn as nn
 
-__all__ = ['InferenceStateError', 'validate_inference_state', 'check_same_run',
-           'check_amplitudes', 'MAX_NOISE_AMPLITUDE']
+__all__ = [
+    'InferenceStateError', 'NoiseSpec', 'validate_inference_state',
+    'check_same_run', 'check_amplitudes', 'MAX_NOISE_AMPLITUDE'
+]
 
 #: The fix for a damaged array, shared by the messages below.
 _DAMAGED = ('the file is damaged or was edited. Use the pickle written by '
@@ -26,15 +32,31 @@ class InferenceStateError(ValueError):
     """A pickle of fixed noises does not fit the model."""
 
 
+class NoiseSpec(NamedTuple):
+    """What the fixed noise ``(1, C, H, W)`` of one scale must look like.
+
+    Attributes:
+        channels (tuple[int, ...]): The channel counts ``C`` it may have.
+        min_side (int): The smallest ``H`` and ``W`` it may have.
+        what (str): What it is, for the message (e.g. ``'noise'``).
+    """
+    channels: Tuple[int, ...]
+    min_side: int
+    what: str
+
+
 def validate_inference_state(
-        state: dict, generator: nn.Module,
-        source: str) -> Tuple[List[np.ndarray], List[float], int]:
-    """Check keys, scale count and shapes of an inference state.
+        state: dict, specs: Sequence[NoiseSpec], source: str,
+        model: str = 'SinGAN', word: str = 'scale'
+) -> Tuple[List[np.ndarray], List[float], int]:
+    """Check keys, types, scale count and shapes of an inference state.
 
     Args:
         state (dict): ``fixed_noises``, ``noise_weights``, ``curr_stage``.
-        generator (nn.Module): The multi-scale generator it must fit.
+        specs (Sequence[NoiseSpec]): One per scale the model has.
         source (str): Name of the file, for the messages.
+        model (str): The model's name, for the messages.
+        word (str): What the model calls a scale (``'scale'``, ``'stage'``).
 
     Returns:
         tuple: ``(fixed_noises, noise_weights, curr_stage)``, as numpy
@@ -43,15 +65,14 @@ def validate_inference_state(
     if not isinstance(state, dict) or any(k not in state for k in _KEYS):
         found = sorted(state) if isinstance(state, dict) else type(state)
         raise InferenceStateError(
-            f'{source} holds {found}, not the keys {list(_KEYS)} of a SinGAN '
+            f'{source} holds {found}, not the keys {list(_KEYS)} of a {model} '
             'pickle. Pass the .pkl written next to the checkpoint (work_dir/'
             'pickle/iter_N.pkl).')
-    noises, weights, stage = _typed_state(state, source)
-    num_blocks = len(generator.blocks)
-    if not 0 <= stage < num_blocks:
+    noises, weights, stage = _typed_state(state, source, word)
+    if not 0 <= stage < len(specs):
         raise InferenceStateError(
-            f'{source} has curr_stage={stage} but the model has scales 0..'
-            f'{num_blocks - 1}. Use the pickle of this checkpoint, or set '
+            f'{source} has curr_stage={stage} but the model has {word}s 0..'
+            f'{len(specs) - 1}. Use the pickle of this checkpoint, or set '
             f'num_scales={stage} in the config.')
     if len(noises) != stage + 1 or len(weights) != stage + 1:
         raise InferenceStateError(
@@ -60,15 +81,24 @@ def validate_inference_state(
             'The file is damaged or was edited; use the one written by '
             'training.')
     for scale, noise in enumerate(noises):
-        channels = (1, 3) if scale == 0 else (3, )
-        if noise.ndim != 4 or noise.shape[1] not in channels or \
-                noise.shape[0] != 1 or min(noise.shape[2:]) <= 10:
-            raise InferenceStateError(
-                f'{source}: fixed noise of scale {scale} has shape '
-                f'{noise.shape}; expected (1, {"1 or 3" if scale == 0 else 3}'
-                ', H, W). Use the pickle written with this checkpoint.')
+        _check_noise(noise, specs[scale], f'{word} {scale}', source, model)
     check_amplitudes(weights, source)
     return noises, weights, stage
+
+
+def _check_noise(noise: np.ndarray, spec: NoiseSpec, where: str, source: str,
+                 model: str) -> None:
+    """One fixed noise: ``(1, C, H, W)`` as ``spec`` says."""
+    if noise.ndim == 4 and noise.shape[0] == 1 and \
+            noise.shape[1] in spec.channels and \
+            min(noise.shape[2:]) >= spec.min_side:
+        return
+    channels = ' or '.join(str(c) for c in spec.channels)
+    raise InferenceStateError(
+        f'{source}: fixed noise of {where} has shape {noise.shape}; expected '
+        f'(1, {channels}, H, W) with H, W >= {spec.min_side}, {spec.what}. '
+        f'It is not a {model} pickle of this config; use the pickle written '
+        'with this checkpoint.')
 
 
 def check_amplitudes(weights: List[float], source: str) -> None:
@@ -91,18 +121,19 @@ def check_amplitudes(weights: List[float], source: str) -> None:
                 f'above); {_DAMAGED}')
 
 
-def _typed_state(state: dict, source: str
+def _typed_state(state: dict, source: str, word: str = 'scale'
                  ) -> Tuple[List[np.ndarray], List[float], int]:
     """Noises, amplitudes and stage, each checked for its type.
 
     Args:
         state (dict): An inference state with all of its keys.
         source (str): Name of the file, for the messages.
+        word (str): What the model calls a scale, for the messages.
 
     Returns:
         tuple: float32 noise arrays (finite), floats, and an int.
     """
-    noises = [_noise_array(n, s, source)
+    noises = [_noise_array(n, f'{word} {s}', source)
               for s, n in enumerate(_sequence(state, 'fixed_noises', source))]
     weights = [_real(w, f'noise_weights[{s}]', source)
                for s, w in enumerate(_sequence(state, 'noise_weights',
@@ -120,22 +151,22 @@ def _sequence(state: dict, key: str, source: str) -> list:
     return list(value)
 
 
-def _noise_array(value, scale: int, source: str) -> np.ndarray:
+def _noise_array(value, where: str, source: str) -> np.ndarray:
     """One fixed noise as float32; it must be a finite float array."""
     try:
         array = np.asarray(value)
     except (ValueError, TypeError) as err:
         raise InferenceStateError(
-            f'{source}: fixed noise of scale {scale} is not an array ({err});'
+            f'{source}: fixed noise of {where} is not an array ({err});'
             f' {_DAMAGED}') from None
     if array.dtype.kind != 'f':
         raise InferenceStateError(
-            f'{source}: fixed noise of scale {scale} has dtype {array.dtype};'
+            f'{source}: fixed noise of {where} has dtype {array.dtype};'
             f' expected float32 noise. {_DAMAGED[0].upper()}{_DAMAGED[1:]}')
     bad = int(array.size - np.count_nonzero(np.isfinite(array)))
     if bad:
         raise InferenceStateError(
-            f'{source}: fixed noise of scale {scale} has {bad} non-finite '
+            f'{source}: fixed noise of {where} has {bad} non-finite '
             f'values (NaN or inf) of {array.size}; {_DAMAGED}')
     return array.astype(np.float32, copy=False)
 
