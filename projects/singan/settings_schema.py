@@ -219,7 +219,7 @@ SCHEMA: Dict[str, Dict[str, Setting]] = {
                            note='CPU threads for every scale (--threads); '
                            'None: tuned as it runs'),
         'probe_seconds': _number('seconds the timing probe may take before '
-                                 'training', 12.0, high=600.0),
+                                 'training', 12.0),
         'max_iters': Setting('int', low=1, optional=True, note='derived '
                              'from the schedule; leave it unset'),
     },
