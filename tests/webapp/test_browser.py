@@ -1,7 +1,7 @@
 """``singan app`` in a real headless Chromium: upload, train, see samples.
 
 Starts ``python -m singan app`` on a free loopback port with a tiny
-schedule (``--test-schedule 40:6``, ``--max-jobs 1``), drives Debian's
+schedule (``--test-schedule 40:30``, ``--max-jobs 1``), drives Debian's
 ``chromium`` through ``chromium-driver`` and selenium: Train without a
 photo and with a refused one (each says why, starts nothing), then a
 60x40 photo. The training is held (SIGSTOP) and run in bursts while the
@@ -98,7 +98,7 @@ def app_server(tmp_path):
         server = subprocess.Popen(
             [sys.executable, '-m', 'singan', 'app', '--port', str(port),
              '--jobs-dir', str(jobs), '--max-jobs', '1',
-             '--test-schedule', '40:6'], cwd=str(tmp_path), env=env,
+             '--test-schedule', '40:30'], cwd=str(tmp_path), env=env,
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     url = f'http://127.0.0.1:{port}/'
     try:
@@ -200,7 +200,7 @@ def _step_training(driver, pid: int, seen: list, wanted: int = 2) -> None:
     so the page is looked at in the middle of training on a fast machine
     as on a loaded one; a burst that changed nothing is made longer.
     """
-    burst, end = 0.5, time.monotonic() + 600
+    burst, end = 0.25, time.monotonic() + 600
     while len(set(seen)) < wanted and time.monotonic() < end:
         os.killpg(pid, signal.SIGCONT)
         time.sleep(burst)
@@ -212,7 +212,7 @@ def _step_training(driver, pid: int, seen: list, wanted: int = 2) -> None:
         if _progress(driver):
             seen.append(_progress(driver))
         if len(set(seen)) == before:
-            burst = min(2 * burst, 4.0)
+            burst = min(2 * burst, 1.0)  # not past a whole tiny training
 
 
 def _upload(driver, path: str, timeout: float = 60) -> None:

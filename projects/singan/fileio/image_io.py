@@ -215,8 +215,11 @@ def image_header_size(path: Union[str, os.PathLike]
 
     Raises:
         ImageTooLargeError: Pillow's guard refused the header.
+        ValueError: The path is no regular file (a FIFO, whose ``open``
+            would block, a device, a folder, a URL) or too big to read.
     """
     path = os.fspath(path)
+    _check_file(path)  # before open(): a FIFO blocks it
     try:
         with open(path, 'rb') as f:
             head = f.read(8)
