@@ -279,7 +279,8 @@ def test_upload_train_and_see_samples(browser, app_server, tmp_path):
         lambda d: _loaded_images(d, '#your-samples') >= 4
         or _text(d, '#sample-message'))
     assert _text(browser, '#sample-message') == ''
-    assert len(list((jobs / job_id / 'outputs').glob('sample_*.png'))) == 4
+    # one folder per request under JOB/outputs (webapp/results.py)
+    assert len(list((jobs / job_id / 'outputs').rglob('sample_*.png'))) == 4
     time.sleep(1.5)  # let the galleries finish drawing
     path = str(tmp_path / 'app.png')
     browser.save_screenshot(path)
